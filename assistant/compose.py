@@ -1,0 +1,305 @@
+"""The default, extractive composer: every claim is a corpus sentence (or table cell) and
+carries the review's reference numbers; nothing is written that the corpus does not say."""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from assistant.query import ReadQuestion
+from assistant.records import Citation
+from assistant.retrieve import Hit, tokenize
+from ingest.citations import format_refs, normalise_markers, strip_markers
+from ingest.records import Digest, Passage, Reference, Sentence, StudyRecord
+
+REVIEW_LABEL = "Crego et al. (2022), the review itself"
+REVIEW_DOI = "10.2147/PRBM.S359382"
+_CONTRAST_CUE = re.compile(
+    r"\b(however|contrary|controversial|not entirely conclusive|did not|no longer|not significant|"
+    r"do not imply|cannot be claimed|although|but not|limitation|caution)\b",
+    re.IGNORECASE,
+)
+_DEFINITION_CUE = re.compile(r"\b(entails|refers to|involves|is defined|defined as|definition|is referred)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d")
+# Instruments cited as references (scales, manuals), not studies of professionals.
+_NON_STUDY_KINDS = ("scale development", "psychometric", "book", "manual", "instrument", "theoretical", "method")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One point of an answer: text for people, and the exact corpus text it rests on."""
+
+    text: str
+    refs: tuple[int, ...]  # () means the review itself
+    quote: str
+    source: str  # review | abstract
+    score: float
+    passage_id: str
+
+
+@dataclass(frozen=True)
+class Library:
+    """What the composer knows about each reference."""
+
+    references: dict[int, Reference]
+    digests: dict[int, Digest]
+    records: dict[int, StudyRecord]
+    glossary: dict[str, str]
+
+    def label(self, ref: int) -> str:
+        if ref == 0:
+            return REVIEW_LABEL
+        reference = self.references.get(ref)
+        return reference.label if reference else f"Reference {ref}"
+
+    def design(self, ref: int) -> str | None:
+        """The review's wording of a study's design where it has one, else the digest's."""
+        if ref in self.records:
+            return self.records[ref].design
+        digest = self.digests.get(ref)
+        return digest.study_type if digest and digest.study_type else None
+
+    def sample_size(self, ref: int) -> str | None:
+        if ref in self.records and self.records[ref].n:
+            return self.records[ref].n
+        digest = self.digests.get(ref)
+        return digest.n if digest and digest.n else None
+
+    def citation(self, ref: int, quote: str, source: str) -> Citation:
+        if ref == 0:
+            return Citation(ref=0, label=REVIEW_LABEL, doi=REVIEW_DOI, url=f"https://doi.org/{REVIEW_DOI}",
+                            study_type="systematic review", source="review", quote=quote)
+        reference = self.references.get(ref)
+        return Citation(
+            ref=ref, label=self.label(ref), doi=reference.doi if reference else None,
+            url=reference.url if reference else None, study_type=self.design(ref), source=source, quote=quote,
+        )
+
+
+# --- Scoring sentences ---------------------------------------------------------------------
+
+def query_weights(read: ReadQuestion, idf: dict[str, float]) -> dict[str, float]:
+    """Token weights: the user's own words count fully, expansions half."""
+    weights: dict[str, float] = {}
+    for token in tokenize(read.clean.text):
+        weights[token] = max(weights.get(token, 0.0), idf.get(token, 1.0))
+    for token in tokenize(" ".join(read.expansions)):
+        weights[token] = max(weights.get(token, 0.0), 0.5 * idf.get(token, 1.0))
+    return weights
+
+
+def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQuestion) -> float:
+    tokens = set(tokenize(strip_markers(sentence.text)))
+    total = sum(weights.values()) or 1.0
+    overlap = sum(w for t, w in weights.items() if t in tokens) / total
+    bonus = 0.0
+    if read.route == "numeric" and _NUMBER.search(strip_markers(sentence.text)):
+        bonus += 0.15
+    if read.route == "definition" and _DEFINITION_CUE.search(sentence.text):
+        bonus += 0.2
+    if read.route == "contrast" and _CONTRAST_CUE.search(sentence.text):
+        bonus += 0.2
+    if len(sentence.text) < 40:
+        bonus -= 0.1  # fragments and bare cells make poor claims
+    return overlap + bonus
+
+
+def _claim_from_sentence(sentence: Sentence, passage: Passage, score: float) -> Claim:
+    text = normalise_markers(sentence.text) if passage.source == "review" else sentence.text
+    return Claim(text=text, refs=sentence.refs, quote=text, source=passage.source, score=score,
+                 passage_id=passage.passage_id)
+
+
+def rank_claims(read: ReadQuestion, hits: Sequence[Hit], idf: dict[str, float]) -> list[Claim]:
+    """Every sentence of the retrieved passages as a candidate claim, best first."""
+    weights = query_weights(read, idf)
+    claims: list[Claim] = []
+    top = max((h.score for h in hits), default=1.0) or 1.0
+    for rank, hit in enumerate(hits):
+        if hit.passage.kind in ("reference", "table_row"):
+            continue
+        passage_weight = 0.6 * (hit.score / top) + 0.4 * max(hit.dense, 0.0)
+        for sentence in hit.passage.sentences:
+            score = passage_weight * 0.5 + sentence_score(sentence, weights, read)
+            claims.append(_claim_from_sentence(sentence, hit.passage, score))
+    claims.sort(key=lambda c: -c.score)
+    return claims
+
+
+def _similar(a: str, b: str) -> bool:
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+
+
+def pick_claims(claims: Sequence[Claim], limit: int, *, per_passage: int = 2) -> list[Claim]:
+    chosen: list[Claim] = []
+    per: dict[str, int] = {}
+    for claim in claims:
+        if per.get(claim.passage_id, 0) >= per_passage or any(_similar(claim.text, c.text) for c in chosen):
+            continue
+        chosen.append(claim)
+        per[claim.passage_id] = per.get(claim.passage_id, 0) + 1
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+# --- Study lines for list questions --------------------------------------------------------
+
+def table_quote(record: StudyRecord, focus: str) -> str:
+    """Contiguous cells of the study's table row that carry what the question asks about."""
+    cells = record.cells
+    if focus == "instruments":
+        index = {"Table 1": 6, "Table 2": 3}.get(record.table)
+        if index is not None and index < len(cells):
+            return cells[index]
+    if focus == "n" and len(cells) > 2 and record.table in ("Table 2", "Table 3"):
+        return f"{cells[1]}\t{cells[2]}"
+    if focus == "n" and record.table in ("Table 1", "Table 4"):
+        return cells[4] if record.table == "Table 1" else cells[1]
+    findings = {"Table 1": 7, "Table 2": 4, "Table 3": 4, "Table 4": 5}[record.table]
+    cell = cells[findings] if findings < len(cells) else cells[-1]
+    if "•" in cell:
+        bullets = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", b)).strip() for b in cell.split("•")]
+        return next(b for b in bullets if b)
+    return cell
+
+
+def study_line(record: StudyRecord, library: Library, focus: str) -> Claim:
+    n = f"N = {record.n}" if record.n else ""
+    parts = [record.design, n, record.sample]
+    if focus == "instruments" or record.instruments:
+        parts.append("instruments: " + ", ".join(record.instruments) if record.instruments else "")
+    finding = table_quote(record, "findings")
+    head = "; ".join(p for p in parts if p)
+    text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. Finding: {finding.rstrip('.')}."
+    return Claim(text=text, refs=(record.ref,), quote=table_quote(record, focus) if focus != "findings" else finding,
+                 source="review", score=1.0, passage_id=f"table:{record.ref}")
+
+
+# --- Evidence strength ---------------------------------------------------------------------
+
+def _design_group(design: str | None) -> str | None:
+    if not design:
+        return None
+    d = design.lower()
+    if any(k in d for k in _NON_STUDY_KINDS):
+        return None
+    if "systematic" in d or "meta" in d or "review" in d:
+        return "reviews or meta-analyses"
+    if "qualitative" in d or "case" in d:
+        return "qualitative or case studies"
+    if "cross-sectional" in d or "correlational" in d or "survey" in d:
+        return "cross-sectional surveys"
+    if "randomi" in d or d.startswith("partial rct") or "rct" in d:
+        return "randomized or partly randomized trials"
+    if "pre-post" in d or "pilot" in d or "quasi" in d or "controlled" in d or "experimental" in d:
+        return "non-randomized intervention studies"
+    return None
+
+
+def evidence_line(refs: Iterable[int], library: Library, persona: str) -> str | None:
+    groups: dict[str, list[int]] = {}
+    for ref in refs:
+        group = _design_group(library.design(ref)) if ref else None
+        if group:
+            groups.setdefault(group, []).append(ref)
+    if not groups:
+        return None
+    parts = [f"{len(v)} {k if len(v) > 1 else k.replace('surveys', 'survey').replace('trials', 'trial').replace('studies', 'study').replace('reviews or meta-analyses', 'review or meta-analysis')} {format_refs(v)}"
+             for k, v in sorted(groups.items(), key=lambda kv: -len(kv[1]))]
+    caution = ""
+    if "cross-sectional surveys" in groups:
+        caution = (" Surveys show that things go together, not that one causes the other."
+                   if persona == "therapist" else " Cross-sectional findings show association, not causation.")
+    if "qualitative or case studies" in groups and len(groups) == 1:
+        caution += " Qualitative studies used small samples."
+    return "This rests on " + ", ".join(parts) + "." + caution
+
+
+# --- Putting an answer together ------------------------------------------------------------
+
+def _marker(claim: Claim) -> str:
+    return format_refs(claim.refs) if claim.refs else "[review]"
+
+
+def _claim_text(claim: Claim) -> str:
+    text = claim.text.strip()
+    if claim.refs and not re.search(r"\[\d", text):
+        text = f"{text.rstrip('.')} {_marker(claim)}."
+    if not claim.refs:
+        text = f"The review itself states: “{text}”"
+    return text
+
+
+def glossary_notes(text: str, glossary: dict[str, str]) -> list[str]:
+    notes = []
+    for abbreviation, expansion in glossary.items():
+        if len(abbreviation) >= 2 and re.search(rf"(?<![\w-]){re.escape(abbreviation)}(?![\w-])", text):
+            notes.append(f"{abbreviation} = {expansion}")
+    return notes[:6]
+
+
+def compose(
+    read: ReadQuestion,
+    lead: Claim | None,
+    points: Sequence[Claim],
+    caveats: Sequence[Claim],
+    library: Library,
+    *,
+    study_lines: Sequence[Claim] = (),
+) -> tuple[str, list[Citation], str | None]:
+    """Markdown for the persona, the citations in order of first use, and the evidence line."""
+    ordered = [c for c in ([lead] if lead else []) + list(study_lines) + list(points) + list(caveats)]
+    citations: list[Citation] = []
+    seen: set[int] = set()
+    for claim in ordered:
+        for ref in claim.refs or (0,):
+            if ref not in seen:
+                seen.add(ref)
+                citations.append(library.citation(ref, claim.quote, claim.source))
+    evidence = evidence_line([c.ref for c in citations], library, read.persona)
+    lines: list[str] = []
+    if read.persona == "therapist":
+        if lead:
+            lines.append(f"**In short:** {_claim_text(lead)}")
+        if points:
+            lines += ["", "**What else the research says:**"] + [f"- {_claim_text(c)}" for c in points]
+    elif read.persona == "educator":
+        if lead:
+            lines.append(f"**Overview:** {_claim_text(lead)}")
+        if points:
+            lines += ["", "**Key points:**"] + [f"{i}. {_claim_text(c)}" for i, c in enumerate(points, 1)]
+    else:
+        if lead:
+            lines.append(_claim_text(lead))
+        if points:
+            lines += ["", "**Supporting evidence:**"] + [f"- {_claim_text(c)}" for c in points]
+    if study_lines:
+        lines += ["", f"**Studies ({len(study_lines)}):**"] + [f"- {c.text}" for c in study_lines]
+    if caveats:
+        lines += ["", "**Caveats and contrary findings:**"] + [f"- {_claim_text(c)}" for c in caveats]
+    if evidence:
+        heading = "How strong is this evidence?" if read.persona == "therapist" else "Evidence"
+        lines += ["", f"**{heading}** {evidence}"]
+    body = "\n".join(lines)
+    if read.persona == "therapist":
+        terms = glossary_notes(body, library.glossary)
+        if terms:
+            lines += ["", "**Terms used:** " + "; ".join(terms) + "."]
+    if read.persona == "educator" and citations:
+        lines += ["", "**References:**"] + [
+            f"[{c.ref}] {library.references[c.ref].text if c.ref in library.references else c.label}" for c in citations if c.ref
+        ]
+    return "\n".join(lines).strip(), citations, evidence
+
+
+def idf_table(texts: Sequence[str]) -> dict[str, float]:
+    """Inverse document frequency of each token over the passages."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for token in set(tokenize(text)):
+            counts[token] = counts.get(token, 0) + 1
+    n = len(texts) or 1
+    return {t: math.log(1 + n / c) for t, c in counts.items()}

@@ -1,0 +1,185 @@
+"""Reading a question: cleaning, routing, persona, follow-up context and query expansion.
+Pure functions over strings."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from collections.abc import Sequence
+
+Route = str  # list | numeric | definition | overview | effect | contrast | fact | help
+
+HELP_TEXT = (
+    "Ask a question about the benefits of self-compassion for mental health professionals, for example "
+    "\"Does self-compassion protect therapists from burnout?\", \"Which studies used the ProQOL?\" or "
+    "\"What did Eriksson et al. (2018) find?\"."
+)
+
+# Plain words people use, mapped to the review's vocabulary. Documented in the README.
+LEXICON: dict[str, str] = {
+    r"\b(kind(er|ness)? (to|with|towards?) (myself|yourself|oneself|themselves|ourselves)|go(ing)? easy on (myself|yourself|oneself|themselves)|gentle with (myself|yourself)|be(ing)? nice to (myself|yourself)|self[- ]?care|self[- ]?kindness)\b": "self-compassion self-kindness",
+    r"\b(drained|worn[- ]out|exhausted|exhaustion|depleted|burn(ed|t)[- ]?out|tired|fatigued?|running on empty|empty)\b": "burnout emotional exhaustion compassion fatigue",
+    r"\b(exhaustion from caring|caring fatigue|tired of caring|compassion[- ]fatigue)\b": "compassion fatigue burnout secondary traumatic stress",
+    r"\b(vicarious|secondary) trauma(tization|tisation)?\b": "secondary traumatic stress secondary traumatization",
+    r"\b(in training|trainees?|students?|interns?|grad(uate)? students?|counsell?ors[- ]in[- ]training|therapists[- ]in[- ]training|doctoral)\b": "trainees students",
+    r"\b(counsell?ors?|counsell?ing)\b": "counselors counsellors counseling",
+    r"\b(therapists?|psychotherapists?|clinicians?|shrinks?|practitioners?)\b": "therapists psychologists mental health professionals",
+    r"\b(harsh on (myself|yourself)|beat(ing)? (myself|yourself) up|self[- ]critic(al|ism)|hard on (myself|yourself)|inner critic)\b": "self-criticism self-judgment self-coldness",
+    r"\b(feel(ing)? like a fraud|impostor|imposter|fraud)\b": "impostor phenomenon",
+    r"\b(perfectionis[mt]s?|perfectionistic)\b": "perfectionism perfectionistic cognitions",
+    r"\b(online|internet|web[- ]based|app|digital|e-?learning)\b": "Internet-based online program",
+    r"\b(meditat(e|ion|ing))\b": "meditation mindfulness loving-kindness",
+    r"\b(randomi[sz]ed|rcts?|trials?|experiments?)\b": "randomized controlled trial RCT experimental",
+    r"\b(questionnaires?|scales?|measures?|instruments?|inventor(y|ies)|tools?)\b": "instruments scales measures",
+    r"\b(sample sizes?|participants|people took part|took part|how many people|enrolled)\b": "N sample participants",
+    r"\b(wellbeing|well[- ]being|happ(y|iness)|flourish(ing)?|thriving)\b": "well-being happiness psychological well-being",
+    r"\b(depressed|low mood|depressive|depression)\b": "depression depressive symptoms",
+    r"\b(anxious|worr(y|ied|ies)|nervous|anxiety)\b": "anxiety",
+    r"\b(stress(ed|ful)?|pressure|overwhelmed)\b": "stress perceived stress occupational stress",
+    r"\b(ask(ing)? for help|seek(ing)? help|getting help|see(ing)? a therapist|help[- ]seeking)\b": "mental help-seeking",
+    r"\b(empath(y|ic|etic)|car(e|ing) for (clients|patients|others))\b": "compassion for others empathy",
+    r"\b(clients?|patients?)\b": "clients patients therapeutic relationship",
+    r"\b(courses?|workshops?|programmes?|programs?|trainings?|interventions?)\b": "training program intervention",
+    r"\b(last(ed|ing)?|kept|maintained|follow[- ]?up|later|months later|long[- ]term)\b": "maintained follow-up",
+    r"\b(work[- ]life balance|balance (between )?work)\b": "work-life balance",
+    r"\b(emotion(al)? regulation|manag(e|ing) (my |your )?emotions|handle (my |your )?feelings)\b": "emotion regulation difficulties",
+    r"\b(competen(ce|cy|t)|confiden(ce|t)|efficacy|good at (my|their|your) job|effective(ness)?)\b": "self-efficacy professional competency effectiveness",
+    r"\b(definition|define|mean(s|ing)?)\b": "definition entails self-kindness mindfulness common humanity",
+    r"\b(downsides?|drawbacks?|against|contrary|negative (findings|results)|doesn'?t work|mixed)\b": "contrary to expectations however",
+}
+
+_INJECTION = re.compile(
+    r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*"
+    r"(instructions|sources|rules|corpus|evidence|context|guidelines|system prompt)[^.?!]*[.?!]?"
+    r"|you are now[^.?!]*[.?!]?|pretend (to be|you are)[^.?!]*[.?!]?|act as[^.?!]*[.?!]?"
+    r"|(just |only )?(say|tell me|answer|reply|respond|claim|state|write)( that| with| only)?\s+(that\s+)?"
+    r"(self-compassion|it|yes|no)\b[^.?!]*(cures?|always|never|proven|guarantee)[^.?!]*[.?!]?"
+    r"|without (citing|citations|sources)[^.?!]*[.?!]?|make up[^.?!]*[.?!]?|invent[^.?!]*[.?!]?",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FOLLOWUP_CUE = re.compile(
+    r"^(and|but|also|what about|how about|so|then|ok(ay)?|and what|was it|were they|did they|did it|is it|are they)\b"
+    r"|\b(it|its|they|them|their|that one|this one|that study|this study|that trial|those studies|these studies|the same|that|those|these|he|she)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class CleanQuestion:
+    text: str  # what is answered (injections removed)
+    shown: str  # the user's question as displayed (cleaned, cut)
+    notes: tuple[str, ...] = ()
+    injected: bool = False
+
+
+@dataclass(frozen=True)
+class ReadQuestion:
+    """A question as the assistant understands it."""
+
+    clean: CleanQuestion
+    route: Route
+    persona: str
+    search_text: str  # the retrieval query, with context and expansions
+    expansions: tuple[str, ...] = field(default=())
+    is_followup: bool = False
+
+
+def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:
+    """Strips control characters and instructions aimed at the assistant; cuts very long input."""
+    text = unicodedata.normalize("NFC", raw or "")
+    text = _CONTROL.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    notes: list[str] = []
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0]
+        notes.append(f"Your question was longer than {max_chars} characters and was cut to that length.")
+    answered = _INJECTION.sub(" ", text)
+    answered = re.sub(r"\s+", " ", answered).strip(" .,;:-")
+    injected = answered != text.strip(" .,;:-")
+    if injected:
+        notes.append("Instructions inside the question were ignored: answers always come from the review and its sources.")
+    return CleanQuestion(text=answered, shown=text, notes=tuple(notes), injected=injected)
+
+
+def classify_route(question: str) -> Route:
+    q = question.lower()
+    if not q.strip():
+        return "help"
+    if re.search(r"\b(which|what|list|name|any) (of the )?(studies|papers|trials|articles|works|research|authors|qualitative studies|rcts?)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b", q):
+        return "list"
+    if re.search(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b", q):
+        return "contrast"
+    if re.search(r"\b(how many|how much|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b", q):
+        return "numeric"
+    if re.search(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b", q) and not re.search(r"\b(find|found|effect|show|result)", q):
+        return "definition"
+    if re.search(r"\b(summar(y|ise|ize)|overview|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what does the review (say|conclude|find)|conclusions?|big picture|take[- ]?home)\b", q):
+        return "overview"
+    if re.search(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b", q):
+        return "effect"
+    return "fact"
+
+
+def infer_persona(question: str, requested: str | None = "auto") -> str:
+    """The persona asked for, or one inferred from how the question is worded."""
+    if requested in ("therapist", "educator", "researcher"):
+        return requested
+    q = question.lower()
+    if re.search(r"\b(doi|n ?=|sample size|design|instrument|rcts?|randomi[sz]ed|cross-sectional|which studies|cite|citation|measure[ds]?|scale|effect size|mediat|moderat|variance|et al)\b", q):
+        return "researcher"
+    if re.search(r"\b(i|i'm|im|i've|me|my|myself|should i|can i|we|our)\b", q):
+        return "therapist"
+    if re.search(r"\b(define|definition|explain|overview|summar|lecture|students|teach|class|slides?|what is|what are)\b", q):
+        return "educator"
+    return "researcher"
+
+
+def is_followup(question: str, history: Sequence[str]) -> bool:
+    if not history:
+        return False
+    words = question.split()
+    return len(words) <= 6 or bool(_FOLLOWUP_CUE.search(question))
+
+
+def expand_terms(question: str, glossary: dict[str, str]) -> tuple[str, ...]:
+    """Synonyms from the everyday lexicon and both directions of the abbreviation glossary."""
+    expansions: list[str] = []
+    for pattern, replacement in LEXICON.items():
+        if re.search(pattern, question, re.IGNORECASE):
+            expansions.append(replacement)
+    lowered = question.lower()
+    for abbreviation, expansion in glossary.items():
+        if re.search(rf"(?<![\w-]){re.escape(abbreviation.lower())}(?![\w-])", lowered):
+            expansions.append(expansion)
+        elif len(expansion) > 8 and expansion.lower() in lowered:
+            expansions.append(abbreviation)
+    return tuple(dict.fromkeys(expansions))
+
+
+def read_question(
+    raw: str | None,
+    history: Sequence[str] = (),
+    persona: str | None = "auto",
+    glossary: dict[str, str] | None = None,
+    max_chars: int = 2000,
+) -> ReadQuestion:
+    """Cleans, routes and expands a question; a follow-up borrows the words of the last question."""
+    clean = clean_question(raw, max_chars)
+    history = [clean_question(h, max_chars).text for h in history if h and h.strip()]
+    followup = is_followup(clean.text, history) if clean.text else False
+    route = classify_route(clean.text)
+    if followup and route in ("fact", "effect") and history:
+        previous_route = classify_route(history[-1])
+        if previous_route == "list" and re.search(r"\b(they|those|these|them)\b", clean.text, re.IGNORECASE):
+            route = "list"
+    context = f"{history[-1]} {clean.text}" if followup else clean.text
+    expansions = expand_terms(context, glossary or {})
+    return ReadQuestion(
+        clean=clean,
+        route=route,
+        persona=infer_persona(clean.text or clean.shown, persona),
+        search_text=" ".join([context, *expansions]).strip(),
+        expansions=expansions,
+        is_followup=followup,
+    )

@@ -1,0 +1,129 @@
+"""Hybrid retrieval: dense search in Chroma and BM25 over the same passages, fused by
+reciprocal rank, with per-study caps so list questions reach every study."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.records import Passage
+
+_STOPWORDS = frozenset(
+    "a an and are as at be been being but by can could did do does doing for from had has have how i if in into is it "
+    "its me my of on or our so such than that the their them then there these they this those to was we were what "
+    "when where which who whom why will with would you your about also any all more most other some very just "
+    "should may might much many tell know find found show shows showed study studies review research".split()
+)
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens without stopwords; hyphenated words also give their parts; a crude
+    plural/suffix fold so 'studies'/'study' and 'trainees'/'trainee' meet."""
+    tokens: list[str] = []
+    for token in _TOKEN.findall(text.lower().replace("’", "'")):
+        token = token.strip("'-")
+        parts = [token, *token.split("-")] if "-" in token else [token]
+        for part in parts:
+            if not part or part in _STOPWORDS:
+                continue
+            tokens.append(_fold(part))
+    return tokens
+
+
+def _fold(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float  # fused score
+    dense: float  # cosine similarity to the query (0 when not among the dense candidates)
+    lexical: float  # BM25 score
+
+
+class HybridRetriever:
+    """Holds the BM25 index over the live passages and a handle on their Chroma collection."""
+
+    def __init__(self, passages: Sequence[Passage], texts: Sequence[str], collection, embed_query, *, rrf_k: int = 60):
+        import bm25s
+
+        self.passages = tuple(passages)
+        self.position = {p.passage_id: i for i, p in enumerate(self.passages)}
+        self._collection = collection
+        self._embed_query = embed_query
+        self._rrf_k = rrf_k
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([tokenize(t) or ["_empty_"] for t in texts], show_progress=False)
+        self.vocabulary = frozenset(t for text in texts for t in tokenize(text))
+
+    def dense(self, query: str, k: int) -> list[tuple[int, float]]:
+        vector = self._embed_query(query)
+        found = self._collection.query(query_embeddings=[vector], n_results=min(k, len(self.passages)), include=["distances"])
+        return [
+            (self.position[i], 1.0 - float(d))
+            for i, d in zip(found["ids"][0], found["distances"][0])
+            if i in self.position
+        ]
+
+    def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
+        tokens = [t for t in tokenize(query) if t in self.vocabulary]
+        if not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        top = np.argsort(-scores)[:k]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def search(
+        self,
+        query: str,
+        *,
+        dense_query: str | None = None,
+        dense_k: int = 40,
+        lexical_k: int = 40,
+        boosts: dict[int, float] | None = None,
+        allowed: Iterable[str] | None = None,
+    ) -> list[Hit]:
+        """All candidates ranked by fused score; `boosts` adds weight to passages citing given refs."""
+        dense_hits = self.dense(dense_query or query, dense_k)
+        lexical_hits = self.lexical(query, lexical_k)
+        fused: dict[int, float] = {}
+        for rank, (index, _) in enumerate(dense_hits):
+            fused[index] = fused.get(index, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+        for rank, (index, _) in enumerate(lexical_hits):
+            fused[index] = fused.get(index, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+        dense_of = dict(dense_hits)
+        lexical_of = dict(lexical_hits)
+        allowed_kinds = set(allowed) if allowed is not None else None
+        hits = []
+        for index, score in fused.items():
+            passage = self.passages[index]
+            if allowed_kinds is not None and passage.kind not in allowed_kinds:
+                continue
+            if boosts:
+                score += sum(boosts.get(r, 0.0) for r in set(passage.refs)) / max(1, len(passage.refs)) ** 0.5
+            hits.append(Hit(passage, score, dense_of.get(index, 0.0), lexical_of.get(index, 0.0)))
+        hits.sort(key=lambda h: -h.score)
+        return hits
+
+
+def diversify(hits: Sequence[Hit], top_k: int, per_study_cap: int) -> list[Hit]:
+    """The best hits with at most `per_study_cap` passages about one study (or one ref set)."""
+    kept: list[Hit] = []
+    count: dict[tuple[int, ...], int] = {}
+    for hit in hits:
+        key = (hit.passage.study_ref,) if hit.passage.study_ref is not None else tuple(sorted(hit.passage.refs))
+        if key and count.get(key, 0) >= per_study_cap:
+            continue
+        count[key] = count.get(key, 0) + 1
+        kept.append(hit)
+        if len(kept) >= top_k:
+            break
+    return kept

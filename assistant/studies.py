@@ -1,0 +1,124 @@
+"""Questions about studies as structured data: named studies ("Eriksson et al. 2018") and
+list questions answered from the review's tables (instrument, design, programme, sample,
+outcome). Pure functions."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+
+from assistant.query import ReadQuestion
+from ingest.records import Reference, StudyRecord
+
+_NAMED = re.compile(
+    r"\b([A-ZÀ-Ý][\wÀ-ÿ'’-]+)(?:\s+(?:and|&)\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)?\s*(?:et al\.?|and colleagues|'s (?:study|trial|paper))?"
+    r",?\s*\(?((?:19|20)\d{2})\)?"
+    r"|\b([A-ZÀ-Ý][\wÀ-ÿ'’-]+)\s+(?:et al\b\.?|and colleagues)"
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so 'Jimenez-Gomez' finds 'Jiménez-Gómez'."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def named_studies(
+    question: str, references: Sequence[Reference], known_words: Iterable[str] = ()
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Refs of the studies the question names, and names that match no reference of the review."""
+    known = set(known_words)
+    by_surname: dict[str, list[Reference]] = {}
+    for reference in references:
+        for surname in re.split(r"\s*&\s*", reference.label.split(" (")[0].replace(" et al.", "")):
+            by_surname.setdefault(fold(surname.strip()), []).append(reference)
+    found: list[int] = []
+    unknown: list[str] = []
+    for match in _NAMED.finditer(question):
+        name = match.group(1) or match.group(3)
+        year = int(match.group(2)) if match.group(2) else None
+        if not name or fold(name) in {"table", "figure", "the", "in", "since", "from", "by", "until", "and", "what", "which", "study", "a"}:
+            continue
+        candidates = by_surname.get(fold(name), [])
+        if year is not None:
+            candidates = [r for r in candidates if r.year == year]
+        if candidates:
+            found += [r.ref for r in candidates]
+        elif match.group(3) or (year and fold(name) not in known):
+            unknown.append(f"{name}{f' ({year})' if year else ''}")
+        elif year and fold(name) in by_surname:
+            unknown.append(f"{name} ({year})")
+    return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unknown))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
+
+
+def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequence[StudyRecord]) -> set[str]:
+    """Instrument abbreviations the question names, directly or by their full name."""
+    names = {i.upper() for r in records for i in r.instruments}
+    q = f" {_norm(question)} "
+    found = {n for n in names if f" {_norm(n)} " in q}
+    if not found:
+        for abbreviation, expansion in sorted(glossary.items(), key=lambda kv: -len(kv[1])):
+            core = _norm(re.sub(r"\([^)]*\)", "", expansion))
+            if abbreviation.upper() in names and len(core) > 6 and f" {core} " in q:
+                found.add(abbreviation.upper())
+                break
+    return found
+
+
+_DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
+    (r"\b(randomi[sz]ed|rcts?|trials?)\b", lambda r: "rct" in r.design.lower() or "randomized" in r.design.lower()),
+    (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b", lambda r: r.table in ("Table 3", "Table 4")),
+    (r"\b(cross-sectional|surveys?|correlational|questionnaire studies)\b", lambda r: r.table == "Table 2"),
+    (r"\b(experimental|quasi-experimental|intervention studies|training studies|pre-post)\b", lambda r: r.table == "Table 1"),
+]
+_PROGRAM_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
+    (r"\b(msc|mindful self-compassion)\b", lambda r: "MSC" in r.program),
+    (r"\b(online|internet|web-based)\b", lambda r: bool(re.search(r"Internet|Online", r.program))),
+    (r"\b(cft|compassion[- ]focused)\b", lambda r: "CFT" in r.program or "Compassion Focused" in r.program),
+    (r"\b(lkm|loving[- ]kindness)\b", lambda r: "LKM" in r.program or "Loving-kindness" in r.program),
+    (r"\b(mbsr|mindfulness-based stress reduction)\b", lambda r: "MBSR" in r.program or "MBSR" in " ".join(r.cells)),
+]
+_SAMPLE_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
+    (r"\b(counsell?ors?|counsell?ing)\b", lambda r: "counsel" in r.sample.lower()),
+    (r"\b(trainees?|students?|in training|interns?|doctoral)\b",
+     lambda r: bool(re.search(r"trainee|student|intern|training", r.sample, re.IGNORECASE))),
+    (r"\b(practi[sc]ing|working|licensed|qualified) (psychologists|therapists|professionals)\b",
+     lambda r: "practicing" in r.sample.lower() or r.sample.lower().startswith("psychologists")),
+]
+_OUTCOMES = ["burnout", "compassion fatigue", "secondary traumatic stress", "depression", "anxiety", "well-being",
+             "stress", "mindfulness", "self-efficacy", "emotion regulation", "compassion for others", "help-seeking",
+             "perfectionis", "impostor", "therapeutic presence", "work-life balance", "forgiveness"]
+
+
+def structured_matches(
+    read: ReadQuestion, records: Sequence[StudyRecord], glossary: dict[str, str]
+) -> tuple[list[StudyRecord], str]:
+    """The table rows a list question asks for, and what to quote from each (instruments, n or
+    findings); an empty list when the question names nothing the tables can filter on."""
+    question = read.clean.text.lower()
+    selected = list(records)
+    applied = False
+    focus = "n" if re.search(r"\b(how many|sample|participants|n\b)", question) else "findings"
+    instruments = mentioned_instruments(read.clean.text, glossary, records)
+    if instruments:
+        selected = [r for r in selected if instruments & {i.upper() for i in r.instruments}]
+        applied, focus = True, "instruments"
+    for filters in (_DESIGN_FILTERS, _PROGRAM_FILTERS, _SAMPLE_FILTERS):
+        matched = [test for pattern, test in filters if re.search(pattern, question)]
+        if matched:
+            selected = [r for r in selected if any(test(r) for test in matched)]
+            applied = True
+    outcomes = [o for o in _OUTCOMES if o in question and not (o == "stress" and "traumatic stress" in question)]
+    if outcomes and applied:
+        narrowed = [r for r in selected if any(o in r.findings.lower() for o in outcomes)]
+        selected = narrowed or selected
+    elif outcomes and re.search(r"\b(associat|relat|link|correlat|measured|assessed)", question):
+        selected = [r for r in selected if any(o in r.findings.lower() for o in outcomes)]
+        applied = True
+    if not applied:
+        return [], focus
+    unique = {r.ref: r for r in selected}
+    return list(unique.values()), focus

@@ -1,0 +1,400 @@
+"""Cuts the review into section- and sentence-aware passages, table rows into study records,
+and the abbreviation paragraphs into a glossary. Pure functions: text in, records out."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+
+from ingest.citations import cited_refs, strip_markers
+from ingest.records import Digest, Passage, Reference, Sentence, StudyRecord
+
+# Headings of this review that are plain lines; any other short title-cased line without a
+# final period is also taken as a heading (see _is_heading).
+_SKIP_SECTIONS = {"Disclosure", "References"}
+_TABLE_CAPTION = re.compile(r"^Table\s+(\d+|I{1,3}|IV)\b")
+_ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
+_HTML_TAG = re.compile(r"<[^>]+>")
+# Abbreviations after which a period does not end a sentence.
+_NO_SPLIT_BEFORE = re.compile(r"(?:\bet al|\be\.g|\beg|\bi\.e|\bie|\bvs|\bcf|\bDr|\bNo|\bFig|\bSt)\.$")
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"
+_SENTENCE_END = re.compile(
+    r"(?<=[.?!])([\"”’)]?(?:[" + _SUPERSCRIPTS + r",]+|\^\{[^}]*\})?)\s+(?=[A-Z“\"(\[0-9])"
+)
+# In PDF text the superscripts are plain digits glued to the full stop ("burnout.27–32 McCade").
+_FLAT_SENTENCE_END = re.compile(r"(?<=[.?!])([\"”’)]?(?:[0-9,–-]+)?)\s+(?=[A-Z“\"(\[])")
+# Mentions that point back at the study named in the previous sentence.
+_ANAPHORA = re.compile(
+    r"\b(this study|this research|this paper|the study|the authors|these authors|they|their|"
+    r"the latter study|in this study|this trial|the participants|participants)\b",
+    re.IGNORECASE,
+)
+_AUTHOR_MENTION = re.compile(r"\b([A-Z][A-Za-zÀ-ÿ'-]+)(?: and [A-Z][A-Za-zÀ-ÿ'-]+| &[^,;.]+)?\s+et al\b|\b([A-Z][A-Za-zÀ-ÿ'-]+) (?:and|&) [A-Z][A-Za-zÀ-ÿ'-]+\b|\b([A-Z][A-Za-zÀ-ÿ'-]+)'s\b")
+_ABBREVIATION_ENTRY = re.compile(r"^\s*([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)\s*,\s+(.+?)\s*$")
+_INLINE_ABBREVIATION = re.compile(r"((?:[A-Z][\w'-]*\s+(?:(?:and|of|for|the|with|to|in)\s+)?){1,7})\(([A-Z][A-Za-z0-9-]{1,10})\)")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    section: str
+    text: str
+    order: int
+
+
+def passage_id(*parts: str) -> str:
+    """A content hash: the same passage text always gets the same id."""
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def _is_heading(line: str) -> bool:
+    if "\t" in line or len(line) > 170 or len(line) < 3:
+        return False
+    if line.endswith((".", ",", ";", ":")) or line.startswith(("(", "*", "Table", "Figure", "Abbreviations", "Notes")):
+        return False
+    if not line[0].isupper() or re.search(r"[" + _SUPERSCRIPTS + r"^]", line):
+        return False
+    words = line.split()
+    return len(words) <= 22 and not line.startswith(("Abstract", "Keywords", "Correspondence"))
+
+
+def _body_and_tail(review_text: str) -> tuple[list[str], int]:
+    lines = review_text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith("Abstract:")), 0)
+    return lines, start
+
+
+def split_sentences(text: str, *, flattened: bool = False) -> list[str]:
+    """Sentences of a paragraph; a citation marker after the full stop stays with its sentence."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return []
+    sentences: list[str] = []
+    last = 0
+    for match in (_FLAT_SENTENCE_END if flattened else _SENTENCE_END).finditer(text):
+        head = text[last:match.start()]
+        if _NO_SPLIT_BEFORE.search(head) or re.search(r"\b[A-Z]\.$", head):
+            continue
+        sentences.append(text[last:match.end(1)].strip())
+        last = match.end()
+    sentences.append(text[last:].strip())
+    return [s for s in sentences if s]
+
+
+def iter_paragraphs(review_text: str) -> list[Paragraph]:
+    """Prose paragraphs of the review with their section; a paragraph cut by a page break or a
+    table is joined back to its start."""
+    lines, start = _body_and_tail(review_text)
+    section = "Abstract"
+    paragraphs: list[Paragraph] = []
+    pending: Paragraph | None = None
+    for index in range(start, len(lines)):
+        line = lines[index].strip()
+        if not line:
+            continue
+        if line == "References":
+            break
+        is_caption = _TABLE_CAPTION.match(line) and not re.match(r"^Table\s+\S+\s+(summarizes|provides)", line)
+        if is_caption or "\t" in line or line.startswith(("Figure ", "(Continued)", "Abbreviations:", "Notes:")):
+            continue  # tables become study records of their own
+        if line.startswith("Keywords:"):
+            continue
+        if _is_heading(line):
+            section = line
+            continue
+        if section in _SKIP_SECTIONS:
+            continue
+        text = line.removeprefix("Abstract:").strip()
+        open_ended = not strip_markers(pending.text).endswith((".", "?", "!", ":", "”", '"')) if pending else False
+        if pending is not None and (text[:1].islower() or open_ended):
+            pending = Paragraph(pending.section, f"{pending.text} {text}", pending.order)
+        else:
+            if pending is not None:
+                paragraphs.append(pending)
+            pending = Paragraph(section, text, index)
+    if pending is not None:
+        paragraphs.append(pending)
+    return paragraphs
+
+
+def resolve_sentence_refs(
+    sentences: Sequence[str], surnames: dict[str, tuple[int, ...]], *, flattened: bool = False
+) -> list[tuple[int, ...]]:
+    """The refs each sentence rests on: its own markers; else a named author whose ref the
+    paragraph has cited (or who has only one ref); else the previous sentence's single study
+    when the sentence points back at it ("this study", "the authors")."""
+    resolved: list[tuple[int, ...]] = []
+    seen_in_paragraph: list[int] = []
+    for sentence in sentences:
+        refs = cited_refs(sentence, flattened=flattened)
+        if not refs:
+            named: list[int] = []
+            for match in _AUTHOR_MENTION.finditer(sentence):
+                surname = (match.group(1) or match.group(2) or match.group(3) or "").lower()
+                candidates = surnames.get(surname, ())
+                in_context = [r for r in candidates if r in seen_in_paragraph]
+                if len(in_context) == 1:
+                    named.append(in_context[0])
+                elif len(candidates) == 1 and match.group(3) is None:
+                    named.append(candidates[0])
+            refs = tuple(dict.fromkeys(named))
+        if not refs and resolved and _ANAPHORA.search(sentence):
+            previous = resolved[-1]
+            if 1 <= len(previous) <= 2:
+                refs = previous
+        resolved.append(refs)
+        seen_in_paragraph.extend(r for r in refs if r not in seen_in_paragraph)
+    return resolved
+
+
+def _group_sentences(sentences: list[Sentence], max_chars: int) -> list[list[Sentence]]:
+    groups: list[list[Sentence]] = []
+    current: list[Sentence] = []
+    size = 0
+    for sentence in sentences:
+        if current and size + len(sentence.text) > max_chars:
+            groups.append(current)
+            current, size = [], 0
+        current.append(sentence)
+        size += len(sentence.text) + 1
+    if current:
+        groups.append(current)
+    return groups
+
+
+def prose_passages(
+    review_text: str, references: Sequence[Reference], max_chars: int = 450, *, flattened: bool = False
+) -> list[Passage]:
+    """Passages of one to a few sentences each, never crossing a paragraph or section."""
+    surnames = surname_index(references)
+    passages: list[Passage] = []
+    for paragraph in iter_paragraphs(review_text):
+        raw_sentences = split_sentences(paragraph.text, flattened=flattened)
+        refs_per_sentence = resolve_sentence_refs(raw_sentences, surnames, flattened=flattened)
+        sentences = [Sentence(text=s, refs=r) for s, r in zip(raw_sentences, refs_per_sentence)]
+        for offset, group in enumerate(_group_sentences(sentences, max_chars)):
+            text = " ".join(s.text for s in group)
+            refs = tuple(dict.fromkeys(r for s in group for r in s.refs))
+            passages.append(
+                Passage(
+                    passage_id=passage_id("review", paragraph.section, text),
+                    source="review",
+                    kind="prose",
+                    section=paragraph.section,
+                    text=text,
+                    sentences=tuple(group),
+                    refs=refs,
+                    order=paragraph.order * 100 + offset,
+                )
+            )
+    return passages
+
+
+def surname_index(references: Sequence[Reference]) -> dict[str, tuple[int, ...]]:
+    index: dict[str, list[int]] = {}
+    for reference in references:
+        surname = reference.label.split(" ")[0].rstrip(",").lower()
+        index.setdefault(surname, []).append(reference.ref)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+# --- Tables -------------------------------------------------------------------------------
+
+def _table_blocks(review_text: str) -> list[tuple[str, list[str]]]:
+    """(table name, its row lines) for Tables 1 to 4, continuations merged."""
+    blocks: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in review_text.splitlines():
+        stripped = line.strip()
+        caption = _TABLE_CAPTION.match(stripped)
+        if caption and "\t" not in stripped and not re.match(r"^Table\s+\S+\s+(summarizes|provides)", stripped):
+            number = _ROMAN.get(caption.group(1), caption.group(1))
+            current = f"Table {number}"
+            blocks.setdefault(current, [])
+            continue
+        if current is None:
+            continue
+        if stripped.startswith(("Abbreviations:", "Notes:")):
+            continue
+        if "\t" in line and not stripped.startswith("Study\t"):
+            blocks[current].append(line.rstrip("\n"))
+        elif stripped and "\t" not in line and not stripped.startswith(("(Continued)", "Study")) and blocks[current]:
+            if stripped and not stripped.startswith("Table"):
+                current = None if len(stripped) > 60 or stripped[0].islower() else current
+    return list(blocks.items())
+
+
+def _clean_cell(cell: str) -> str:
+    return re.sub(r"\s+", " ", _HTML_TAG.sub(" ", cell)).strip()
+
+
+def _bullets(cell: str) -> list[str]:
+    parts = [p.strip() for p in _HTML_TAG.sub(" ", cell).split("•")]
+    return [re.sub(r"\s+", " ", p).strip() for p in parts if p.strip()]
+
+
+_DESIGNS = {
+    "Yes/ RCT": "randomized controlled trial",
+    "Yes/partial RCT": "partial RCT",
+    "Yes/No RCT": "controlled, non-randomized",
+    "No/ No RCT": "uncontrolled pre-post",
+}
+
+
+def _table1_design(cell: str) -> str:
+    key = re.sub(r"\s+", " ", cell).strip()
+    return _DESIGNS.get(key, "experimental / quasi-experimental")
+
+
+def _split_instruments(cell: str, table: str) -> tuple[str, ...]:
+    if table == "Table 1":
+        tokens = re.findall(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b", cell)
+        return tuple(dict.fromkeys(tokens))
+    parts = [re.sub(r"\s*\(.*?\)\s*", " ", p).strip() for p in cell.split(";")]
+    return tuple(dict.fromkeys(p for p in parts if p))
+
+
+def _total_n(text: str) -> str:
+    numbers = [int(n) for n in re.findall(r"(?:N\s*=\s*|=\s*)(\d+)", text)]
+    if numbers:
+        return str(sum(numbers)) if len(numbers) > 1 else str(numbers[0])
+    plain = re.match(r"^\s*(\d+)", text)
+    return plain.group(1) if plain else ""
+
+
+def parse_study_records(review_text: str) -> tuple[StudyRecord, ...]:
+    """Every row of Tables 1 to 4 as a study record, in table order."""
+    records: list[StudyRecord] = []
+    for table, rows in _table_blocks(review_text):
+        for row in rows:
+            cells = tuple(c.strip() for c in row.split("\t"))
+            refs = cited_refs(cells[0])
+            if not refs:
+                continue
+            label = strip_markers(cells[0]).rstrip(". ").strip()
+            cell = lambda i: cells[i] if i < len(cells) else ""  # noqa: E731 - rows can be short
+            if table == "Table 1":
+                design, sample, n = _table1_design(cell(3)), cell(1), _total_n(cell(4))
+                instruments, program, findings = _split_instruments(cell(6), table), cell(2), " ".join(_bullets(cell(7)))
+            elif table == "Table 2":
+                design, sample, n = "cross-sectional", cell(1), cell(2)
+                instruments, program = _split_instruments(cell(3), table), ""
+                findings = "; ".join(x for x in (cell(4), cell(5)) if x)
+            elif table == "Table 3":
+                design, sample, n = "qualitative", cell(1), cell(2)
+                instruments, program, findings = (), cell(3), cell(4)
+            else:
+                design, sample, n = "qualitative (intervention)", re.sub(r"^N\s*=\s*\d+\.\s*", "", cell(1)), _total_n(cell(1))
+                instruments, program, findings = (), f"{cell(2)}; {cell(3)}", cell(5)
+            records.append(
+                StudyRecord(
+                    ref=refs[0], label=label, table=table, design=design, sample=_clean_cell(sample),
+                    n=_clean_cell(n), instruments=instruments, program=_clean_cell(program),
+                    findings=_clean_cell(findings), cells=cells,
+                )
+            )
+    return tuple(records)
+
+
+def table_passages(records: Iterable[StudyRecord], glossary: dict[str, str]) -> list[Passage]:
+    """One passage per table row; its text spells out the instruments so that "which studies
+    used the Copenhagen Burnout Inventory" finds the row."""
+    passages: list[Passage] = []
+    for index, record in enumerate(records):
+        instruments = "; ".join(
+            f"{name} ({glossary[name]})" if name in glossary else name for name in record.instruments
+        )
+        text = (
+            f"{record.table}: {record.label} [{record.ref}]. Design: {record.design}. Sample: {record.sample}. "
+            f"N: {record.n}. " + (f"Program: {record.program}. " if record.program else "")
+            + (f"Instruments: {instruments}. " if instruments else "") + f"Findings: {record.findings}"
+        )
+        sentences: list[Sentence] = []
+        for position, cell in enumerate(record.cells):
+            if position == 0:
+                continue
+            for piece in (_bullets(cell) if "•" in cell else [cell]):
+                if piece.strip():
+                    sentences.append(Sentence(text=piece.strip(), refs=(record.ref,)))
+        passages.append(
+            Passage(
+                passage_id=passage_id("review", record.table, text),
+                source="review", kind="table_row", section=record.table, text=text,
+                sentences=tuple(sentences), refs=(record.ref,), study_ref=record.ref, order=900000 + index,
+            )
+        )
+    return passages
+
+
+# --- Glossary ------------------------------------------------------------------------------
+
+def parse_glossary(review_text: str) -> dict[str, str]:
+    """Abbreviation -> expansion, from the tables' abbreviation paragraphs and from
+    'Full Name (ABBR)' definitions in the prose."""
+    glossary: dict[str, str] = {}
+    for line in review_text.splitlines():
+        if not line.startswith("Abbreviations:"):
+            continue
+        for part in line.removeprefix("Abbreviations:").split(";"):
+            match = _ABBREVIATION_ENTRY.match(part)
+            if not match:
+                continue
+            abbreviation, expansion = match.groups()
+            if sum(ch.isupper() for ch in abbreviation) < 2:
+                continue
+            expansion = re.sub(r"\s*\([^)]*\d{4}[^)]*\)\s*$", "", expansion)
+            expansion = re.sub(r",\s*[A-Z][^,]*(?:et al)?,\s*\d{4}.*$", "", expansion).strip().rstrip(".")
+            glossary.setdefault(abbreviation, expansion)
+    for match in _INLINE_ABBREVIATION.finditer(review_text):
+        words, abbreviation = match.group(1).split(), match.group(2)
+        initials = "".join(w[0] for w in words if w[0].isupper())
+        core = re.sub(r"[^A-Z]", "", abbreviation)
+        if core and initials.endswith(core):
+            glossary.setdefault(abbreviation, " ".join(words[-len(words):][len(initials) - len(core):]))
+    return glossary
+
+
+# --- Digests and the reference list ---------------------------------------------------------
+
+def digest_passages(digests: Iterable[Digest], references: dict[int, Reference], max_chars: int = 450) -> list[Passage]:
+    """A digest's sentences and key findings, grouped into small passages about that one study."""
+    passages: list[Passage] = []
+    for digest in digests:
+        if not digest.found or not digest.digest:
+            continue
+        reference = references.get(digest.ref)
+        label = reference.label if reference else f"Reference {digest.ref}"
+        section = f"Abstract of {label}"
+        units = [Sentence(text=s, refs=(digest.ref,)) for s in split_sentences(digest.digest)]
+        units += [Sentence(text=f, refs=(digest.ref,)) for f in digest.key_findings]
+        for offset, group in enumerate(_group_sentences(units, max_chars)):
+            text = " ".join(s.text for s in group)
+            passages.append(
+                Passage(
+                    passage_id=passage_id("abstract", str(digest.ref), text),
+                    source="abstract", kind="digest", section=section, text=text, sentences=tuple(group),
+                    refs=(digest.ref,), study_ref=digest.ref, order=1000000 + digest.ref * 100 + offset,
+                )
+            )
+    return passages
+
+
+def reference_passages(references: Iterable[Reference]) -> list[Passage]:
+    """One passage per reference-list entry, so titles, journals and DOIs are searchable."""
+    return [
+        Passage(
+            passage_id=passage_id("review", "References", reference.text),
+            source="review", kind="reference", section="References", text=reference.text,
+            sentences=(Sentence(text=reference.text, refs=(reference.ref,)),), refs=(reference.ref,),
+            study_ref=reference.ref, order=2000000 + reference.ref,
+        )
+        for reference in references
+    ]
+
+
+def embedding_text(passage: Passage, references: dict[int, Reference]) -> str:
+    """What is embedded and indexed lexically: the passage without markers, headed by its
+    section and the labels of the studies it cites, so author-name queries match."""
+    labels = "; ".join(references[r].label for r in passage.refs if r in references)
+    head = passage.section if not labels else f"{passage.section} ({labels})"
+    return f"{head}: {strip_markers(passage.text)}"
