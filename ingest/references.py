@@ -1,0 +1,161 @@
+"""The review's numbered reference list, parsed into `Reference` records.
+
+Hand-written because the entries follow the journal's own (Vancouver-like) layout.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from ingest.errors import CorpusReadError
+from ingest.records import Reference
+
+EXPECTED_REFERENCES = 68
+_REVIEW_SIGNS = re.compile(
+    r"The Benefits of Self-Compassion in Mental Health Professionals|10\.2147/PRBM\.S359382", re.I
+)
+_HEADING = re.compile(r"^[ \t]*References[ \t]*$", re.M | re.I)
+_ENTRY_START = re.compile(r"^(\d{1,3})\.\s+(\S.*)$")
+_AUTHORS = re.compile(r"^(?P<authors>.+?)\.\s+(?P<rest>.*)$")
+_EMPHASIS = re.compile(r"\*(?P<inner>[^*]+)\*")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_DOI = re.compile(r"\bdoi:\s*(?P<doi>10\.\S+)", re.I)
+_PLAIN_JOURNAL = re.compile(r"^(?P<title>.+[.?!])\s+(?P<journal>[^.?!]+?)\.\s+(?:19|20)\d{2}\b")
+_INITIALS = re.compile(r"^[A-ZÀ-Þ]{1,4}$")
+# An Elsevier-style DOI cut right after its "(yy)" group, or a DOI ending on a separator.
+_TRUNCATED_DOI = re.compile(r"(?:\(\d{2}\)|[-/.(])$")
+
+
+def _claims_to_be_review(text: str) -> bool:
+    """The review's title or DOI, whitespace-insensitive (PDF text wraps the title)."""
+    return bool(_REVIEW_SIGNS.search(" ".join(text.split())))
+
+
+def _entry_texts(text: str) -> list[tuple[int, str]]:
+    """The numbered entries (number, text without "N. ") after the last `References` heading, joined
+    across wrapped lines until a DOI; a non-numbered line after a blank line (back-matter) ends the list."""
+    headings = list(_HEADING.finditer(text))
+    if not headings:
+        return []
+    entries: list[tuple[int, str]] = []
+    after_blank = False
+    for line in text[headings[-1].end():].splitlines():
+        line = line.strip()
+        if not line:
+            after_blank = True
+            continue
+        start = _ENTRY_START.match(line)
+        expected = entries[-1][0] + 1 if entries else 1
+        if start and int(start.group(1)) == expected:
+            entries.append((expected, start.group(2)))
+        elif entries and after_blank:
+            break
+        elif entries and not _DOI.search(entries[-1][1]):
+            joiner = "" if entries[-1][1].endswith("-") else " "  # "Self-\nCompassion" stays one word
+            entries[-1] = (entries[-1][0], f"{entries[-1][1]}{joiner}{line}")
+        # any other line (a PDF page header between entries) is skipped
+        after_blank = False
+    return entries
+
+
+def _surname(author: str) -> str:
+    """`Finlay-Jones AL` -> `Finlay-Jones`; `Hollins Martin CJ` -> `Hollins Martin`."""
+    parts = author.split()
+    if len(parts) > 1 and _INITIALS.match(parts[-1]):
+        parts = parts[:-1]
+    return " ".join(parts)
+
+
+def _label(authors: str, year: int | None) -> str:
+    """The first-author label: `Neff (2003)`, `Bluth & Neff (2018)`, `Eriksson et al. (2018)`."""
+    names = [a.strip() for a in authors.split(",") if a.strip()]
+    has_et_al = any(n.rstrip(".") == "et al" for n in names)
+    names = [n for n in names if n.rstrip(".") != "et al"]
+    if not names:
+        return ""
+    if len(names) == 1 and not has_et_al:
+        head = _surname(names[0])
+    elif len(names) == 2 and not has_et_al:
+        head = f"{_surname(names[0])} & {_surname(names[1])}"
+    else:
+        head = f"{_surname(names[0])} et al."
+    return f"{head} ({year})" if year else head
+
+
+def _split_title_journal(rest: str) -> tuple[str, str, str]:
+    """Title, journal and the text after them; a book's italic title leaves the journal ""."""
+    emphasis = _EMPHASIS.search(rest)
+    if emphasis and emphasis.start() == 0:
+        return emphasis.group("inner").strip().rstrip("."), "", rest[emphasis.end():]
+    if emphasis:
+        title = rest[:emphasis.start()].strip().rstrip(".").strip()
+        return title, emphasis.group("inner").strip().rstrip("."), rest[emphasis.end():]
+    plain = _PLAIN_JOURNAL.match(rest)  # PDF text carries no emphasis marks
+    if plain:
+        return plain.group("title").rstrip("."), plain.group("journal").strip(), rest[plain.end("journal"):]
+    return re.split(r"[;.]\s", rest, maxsplit=1)[0], "", rest
+
+
+def parse_entry(number: int, text: str) -> Reference:
+    """One entry (as printed, without its number) as a `Reference`; a book has journal "" and no DOI."""
+    match = _AUTHORS.match(text)
+    authors, rest = (match.group("authors"), match.group("rest")) if match else ("", text)
+    title, journal, tail = _split_title_journal(rest)
+    doi_match = _DOI.search(tail) or _DOI.search(text)
+    doi = doi_match.group("doi").rstrip(".,;") if doi_match else None
+    year_match = _YEAR.search(tail) or _YEAR.search(rest)
+    year = int(year_match.group(0)) if year_match else None
+    return Reference(
+        ref=number,
+        authors=authors,
+        label=_label(authors, year),
+        year=year,
+        title=title,
+        journal=journal,
+        doi=doi,
+        doi_truncated=bool(doi and _TRUNCATED_DOI.search(doi)),
+        text=text,
+    )
+
+
+def parse_references(review_text: str) -> tuple[Reference, ...]:
+    """The review's numbered references 1..68 in order; () for a text that is neither the
+    review nor carries a `References` list. Raises CorpusReadError when the list is short."""
+    entries = _entry_texts(review_text)
+    if not entries and not _claims_to_be_review(review_text):
+        return ()
+    if len(entries) < EXPECTED_REFERENCES:
+        found = f"only {len(entries)} numbered entries" if entries else "no numbered entries"
+        raise CorpusReadError(
+            f"The reference list has {found} after its 'References' heading; the review has "
+            f"{EXPECTED_REFERENCES}. Use the full review text (corpus/review.txt) or check that "
+            "each entry starts a line as '12. Author …'."
+        )
+    return tuple(parse_entry(number, text) for number, text in entries[:EXPECTED_REFERENCES])
+
+
+def _folded(text: str) -> str:
+    """Lower case without diacritics, so `jimenez-gomez` finds `Jiménez-Gómez`."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def references_by_surname(refs: Iterable[Reference]) -> dict[str, tuple[int, ...]]:
+    """Lower-cased first-author surnames (with and without diacritics), and `a & b` / `a and b`
+    for two-author entries, mapped to the refs each can name, e.g. `finlay-jones` -> (16, 39)."""
+    found: dict[str, list[int]] = {}
+    for reference in refs:
+        names = [n.strip() for n in reference.authors.split(",") if n.strip()]
+        if not names:
+            continue
+        first = _surname(names[0]).lower()
+        keys = [first]
+        if len(names) == 2 and "et al" not in names[1]:
+            second = _surname(names[1]).lower()
+            keys += [f"{first} & {second}", f"{first} and {second}"]
+        for key in keys + [_folded(k) for k in keys]:
+            bucket = found.setdefault(key, [])
+            if reference.ref not in bucket:
+                bucket.append(reference.ref)
+    return {key: tuple(sorted(values)) for key, values in found.items()}
