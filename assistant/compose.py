@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from assistant.query import ReadQuestion
 from assistant.records import Citation
 from assistant.retrieve import Hit, tokenize
+from ingest.chunking import display_text, quotable_text
 from ingest.citations import format_refs, normalise_markers, strip_markers
 from ingest.records import Digest, Passage, Reference, Sentence, StudyRecord
 
@@ -22,6 +23,9 @@ _CONTRAST_CUE = re.compile(
 )
 _DEFINITION_CUE = re.compile(r"\b(entails|refers to|involves|is defined|defined as|definition|is referred)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
+_NUMBER_WORD = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b", re.IGNORECASE)
+# Sentences about the review's own layout ("Table 4 summarizes ...") make poor claims.
+_META = re.compile(r"\b(Table \d (summarizes|provides)|this section|[Ww]e review|[Bb]elow,|as presented in|is presented below)\b")
 # Instruments cited as references (scales, manuals), not studies of professionals.
 _NON_STUDY_KINDS = ("scale development", "psychometric", "book", "manual", "instrument", "theoretical", "method")
 
@@ -82,6 +86,8 @@ class Library:
 def query_weights(read: ReadQuestion, idf: dict[str, float]) -> dict[str, float]:
     """Token weights: the user's own words count fully, expansions half."""
     weights: dict[str, float] = {}
+    for token in tokenize(read.context):
+        weights[token] = 0.5 * idf.get(token, 1.0)  # a follow-up's earlier question counts half
     for token in tokenize(read.clean.text):
         weights[token] = max(weights.get(token, 0.0), idf.get(token, 1.0))
     for token in tokenize(" ".join(read.expansions)):
@@ -94,35 +100,82 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
     total = sum(weights.values()) or 1.0
     overlap = sum(w for t, w in weights.items() if t in tokens) / total
     bonus = 0.0
-    if read.route == "numeric" and _NUMBER.search(strip_markers(sentence.text)):
-        bonus += 0.15
+    if read.route == "numeric" and (_NUMBER.search(strip_markers(sentence.text)) or _NUMBER_WORD.search(sentence.text)):
+        bonus += 0.25
     if read.route == "definition" and _DEFINITION_CUE.search(sentence.text):
         bonus += 0.2
     if read.route == "contrast" and _CONTRAST_CUE.search(sentence.text):
         bonus += 0.2
     if len(sentence.text) < 40:
         bonus -= 0.1  # fragments and bare cells make poor claims
+    if _META.search(sentence.text):
+        bonus -= 0.3
+    if not sentence.refs:
+        bonus -= 0.05  # a cited claim is worth more to the reader than the review's own framing
     return overlap + bonus
 
 
 def _claim_from_sentence(sentence: Sentence, passage: Passage, score: float) -> Claim:
-    text = normalise_markers(sentence.text) if passage.source == "review" else sentence.text
-    return Claim(text=text, refs=sentence.refs, quote=text, source=passage.source, score=score,
+    text = normalise_markers(display_text(sentence.text)) if passage.source == "review" else sentence.text
+    quote = normalise_markers(quotable_text(sentence.text)) if passage.source == "review" else sentence.text
+    return Claim(text=text, refs=sentence.refs, quote=quote, source=passage.source, score=score,
                  passage_id=passage.passage_id)
 
 
-def rank_claims(read: ReadQuestion, hits: Sequence[Hit], idf: dict[str, float]) -> list[Claim]:
-    """Every sentence of the retrieved passages as a candidate claim, best first."""
+_SHORT_CELL = 220
+_LETTERED = re.compile(r"(?=\([a-h]\)\s)")
+
+
+def table_claims(record: StudyRecord, label: str) -> list[Claim]:
+    """A table row as claims: its short descriptive cells together (sample, N, design, measures),
+    and each finding (bullet, lettered point or cell) on its own. Quotes are the cells as printed."""
+    cells, columns = record.cells, record.columns or ("Study",) + ("",) * (len(record.cells) - 1)
+    head = f"**{label}** [{record.ref}] ({record.table})"
+    short_end = 1
+    while short_end < len(cells) and len(cells[short_end]) <= _SHORT_CELL and "•" not in cells[short_end]:
+        short_end += 1
+    claims: list[Claim] = []
+    if short_end > 1:
+        described = "; ".join(
+            f"{columns[i].lower()}: {cells[i]}" if i < len(columns) and columns[i] else cells[i]
+            for i in range(1, short_end) if cells[i]
+        )
+        claims.append(Claim(text=f"{head}: {described}.", refs=(record.ref,), quote=" ".join(cells[1:short_end]),
+                            source="review", score=0.0, passage_id=f"table:{record.table}:{record.ref}"))
+    for i in range(short_end, len(cells)):
+        pieces = [p for p in (b.strip() for b in re.sub(r"<[^>]+>", " ", cells[i]).split("•"))] if "•" in cells[i] \
+            else [p.strip() for p in _LETTERED.split(cells[i])]
+        column = columns[i].lower() if i < len(columns) else ""
+        for piece in (re.sub(r"\s+", " ", p) for p in pieces):
+            if len(piece) > 3:
+                claims.append(Claim(text=f"{head}, {column}: {piece}", refs=(record.ref,), quote=piece,
+                                    source="review", score=0.0, passage_id=f"table:{record.table}:{record.ref}"))
+    return claims
+
+
+def rank_claims(
+    read: ReadQuestion, hits: Sequence[Hit], idf: dict[str, float], library: "Library | None" = None
+) -> list[Claim]:
+    """Every sentence (and table cell) of the retrieved passages as a candidate claim, best first."""
     weights = query_weights(read, idf)
     claims: list[Claim] = []
     top = max((h.score for h in hits), default=1.0) or 1.0
-    for rank, hit in enumerate(hits):
-        if hit.passage.kind in ("reference", "table_row"):
+    for hit in hits:
+        passage = hit.passage
+        if passage.kind == "reference":
             continue
-        passage_weight = 0.6 * (hit.score / top) + 0.4 * max(hit.dense, 0.0)
-        for sentence in hit.passage.sentences:
+        passage_weight = 0.4 * (hit.score / top) + 0.9 * max(hit.dense, 0.0)
+        if passage.kind == "table_row":
+            record = library.records.get(passage.study_ref) if library else None
+            if record is None:
+                continue
+            for claim in table_claims(record, library.label(record.ref)):
+                score = passage_weight * 0.5 + sentence_score(Sentence(claim.text, claim.refs), weights, read)
+                claims.append(Claim(**{**claim.__dict__, "score": score}))
+            continue
+        for sentence in passage.sentences:
             score = passage_weight * 0.5 + sentence_score(sentence, weights, read)
-            claims.append(_claim_from_sentence(sentence, hit.passage, score))
+            claims.append(_claim_from_sentence(sentence, passage, score))
     claims.sort(key=lambda c: -c.score)
     return claims
 
@@ -132,14 +185,20 @@ def _similar(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
 
 
-def pick_claims(claims: Sequence[Claim], limit: int, *, per_passage: int = 2) -> list[Claim]:
+def pick_claims(claims: Sequence[Claim], limit: int, *, per_passage: int = 2, per_study: int = 99) -> list[Claim]:
+    """The best claims, without near-duplicates, at most `per_passage` from one passage and
+    `per_study` resting on the same refs, so broad questions reach several studies."""
     chosen: list[Claim] = []
     per: dict[str, int] = {}
+    per_refs: dict[tuple[int, ...], int] = {}
     for claim in claims:
-        if per.get(claim.passage_id, 0) >= per_passage or any(_similar(claim.text, c.text) for c in chosen):
+        if per.get(claim.passage_id, 0) >= per_passage or per_refs.get(claim.refs, 0) >= per_study:
+            continue
+        if any(_similar(claim.text, c.text) for c in chosen):
             continue
         chosen.append(claim)
         per[claim.passage_id] = per.get(claim.passage_id, 0) + 1
+        per_refs[claim.refs] = per_refs.get(claim.refs, 0) + 1
         if len(chosen) >= limit:
             break
     return chosen
@@ -249,9 +308,10 @@ def compose(
     library: Library,
     *,
     study_lines: Sequence[Claim] = (),
+    intro: str | None = None,
 ) -> tuple[str, list[Citation], str | None]:
     """Markdown for the persona, the citations in order of first use, and the evidence line."""
-    ordered = [c for c in ([lead] if lead else []) + list(study_lines) + list(points) + list(caveats)]
+    ordered = ([lead] if lead else []) + list(study_lines) + list(points) + list(caveats)
     citations: list[Citation] = []
     seen: set[int] = set()
     for claim in ordered:
@@ -277,7 +337,8 @@ def compose(
         if points:
             lines += ["", "**Supporting evidence:**"] + [f"- {_claim_text(c)}" for c in points]
     if study_lines:
-        lines += ["", f"**Studies ({len(study_lines)}):**"] + [f"- {c.text}" for c in study_lines]
+        heading = intro or f"**Studies ({len(study_lines)}):**"
+        lines += ["", heading] + [f"- {c.text}" for c in study_lines]
     if caveats:
         lines += ["", "**Caveats and contrary findings:**"] + [f"- {_claim_text(c)}" for c in caveats]
     if evidence:

@@ -28,9 +28,6 @@ OUTCOME_PATTERNS: dict[str, re.Pattern[str]] = {
     }.items()
 }
 
-TABLE_COLUMNS = ("Ref", "Study", "Year", "Design", "Sample", "N", "Instruments", "Main findings", "DOI")
-
-
 @dataclass(frozen=True)
 class EvidenceRow:
     """One study of the review's tables, with what the reference list and its digest add."""
@@ -52,13 +49,6 @@ class EvidenceRow:
     digest_findings: tuple[str, ...]
     doi: str | None
     url: str | None
-
-    def cells(self) -> list[str | int]:
-        """The row as the app's table shows it, in TABLE_COLUMNS order."""
-        return [
-            self.ref, self.label, self.year or "", self.design, self.sample, self.n,
-            ", ".join(self.instruments), self.findings, self.doi or "",
-        ]
 
 
 def _digest_map(digests: Mapping[int, Digest] | Iterable[Digest]) -> dict[int, Digest]:
@@ -90,7 +80,9 @@ def evidence_rows(
         reference = by_ref.get(ref)
         digest = digest_by_ref.get(ref)
         found = digest if digest is not None and digest.found else None
-        instruments = tuple(dict.fromkeys(i for record in records for i in record.instruments))
+        instruments = tuple(dict.fromkeys(
+            name for record in records for name in (_clean_instrument(i) for i in record.instruments) if name
+        ))
         findings = " ".join(dict.fromkeys(record.findings for record in records if record.findings))
         digest_findings = tuple(found.key_findings) if found else ()
         rows.append(
@@ -115,6 +107,11 @@ def evidence_rows(
             )
         )
     return rows
+
+
+def _clean_instrument(name: str) -> str:
+    """An instrument's name without stray table punctuation ("CBI ." is "CBI")."""
+    return re.sub(r"[\s.,;:]+$", "", name).strip()
 
 
 def _year_in(label: str) -> int | None:
@@ -169,3 +166,18 @@ def filter_rows(
                 continue
         kept.append(row)
     return kept
+
+
+def study_facts(
+    ref: int, study_records: Sequence[StudyRecord], digests: Mapping[int, Digest] | Iterable[Digest], max_n_chars: int = 48,
+) -> tuple[str | None, str | None]:
+    """A cited work's design and N: the review's table row where it has one, else its digest;
+    a long N from a digest is shortened for a badge."""
+    record = next((r for r in study_records if r.ref == ref), None)
+    digest = _digest_map(digests).get(ref)
+    found = digest if digest is not None and digest.found else None
+    design = record.design if record else (found.study_type if found else None)
+    n = (record.n if record and record.n else None) or (found.n if found else None)
+    if n and len(n) > max_n_chars:
+        n = n[: max_n_chars - 3].rstrip() + "…"
+    return design, n

@@ -131,8 +131,6 @@ def _url_of(reference: Reference, work: Publication) -> str | None:
     return None
 
 
-# --- Markdown -------------------------------------------------------------------------------
-
 def reference_markdown(reference: Reference) -> str:
     """The printed entry with its DOI as a link (a truncated DOI stays plain text, with a note)."""
     text = reference.text.strip()
@@ -149,7 +147,7 @@ def answer_markdown(answer: Answer, references: Mapping[int, Reference] | Iterab
     """The answer with its supporting quotes and a reference list numbered as in the review."""
     by_ref = _reference_map(references)
     lines = [f"# {answer.question.strip() or 'Question'}", "", answer.answer.strip(), ""]
-    if answer.evidence:
+    if answer.evidence and answer.evidence not in answer.answer:
         lines += [f"*Evidence: {answer.evidence}*", ""]
     if answer.citations:
         lines += ["## Supporting quotes", ""]
@@ -170,8 +168,6 @@ def answer_markdown(answer: Answer, references: Mapping[int, Reference] | Iterab
     ]
     return "\n".join(lines)
 
-
-# --- CSV ------------------------------------------------------------------------------------
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
@@ -216,8 +212,6 @@ def evidence_csv(rows: Iterable[EvidenceRow]) -> str:
         for row in rows
     ))
 
-
-# --- BibTeX ---------------------------------------------------------------------------------
 
 def bibtex_escape(value: str) -> str:
     """A field value safe inside braces: LaTeX specials escaped, Markdown emphasis dropped."""
@@ -289,8 +283,6 @@ def references_bibtex(references: Iterable[Reference], notes: Mapping[int, str] 
     return "\n".join(entries)
 
 
-# --- RIS ------------------------------------------------------------------------------------
-
 def _ris_value(value: str) -> str:
     return re.sub(r"\s+", " ", plain(value)).strip()
 
@@ -323,8 +315,6 @@ def references_ris(references: Iterable[Reference], notes: Mapping[int, str] | N
     """RIS records (TY … ER, one AU line per author, CRLF line ends) for Zotero and EndNote."""
     return "\r\n".join(_ris_entry(reference, (notes or {}).get(reference.ref)) for reference in references)
 
-
-# --- Citations and the evidence table as bibliographies ---------------------------------------
 
 def _cited_references(citations: Sequence[Citation], by_ref: dict[int, Reference]) -> list[Reference]:
     seen = dict.fromkeys(c.ref for c in citations)

@@ -41,6 +41,9 @@ LEXICON: dict[str, str] = {
     r"\b(clients?|patients?)\b": "clients patients therapeutic relationship",
     r"\b(courses?|workshops?|programmes?|programs?|trainings?|interventions?)\b": "training program intervention",
     r"\b(last(ed|ing)?|kept|maintained|follow[- ]?up|later|months later|long[- ]term)\b": "maintained follow-up",
+    r"\bhow long\b": "duration weeks length",
+    r"\beffect sizes?\b": "d Cohen's d effect size",
+    r"\bhow many\b": "N number sample",
     r"\b(work[- ]life balance|balance (between )?work)\b": "work-life balance",
     r"\b(emotion(al)? regulation|manag(e|ing) (my |your )?emotions|handle (my |your )?feelings)\b": "emotion regulation difficulties",
     r"\b(competen(ce|cy|t)|confiden(ce|t)|efficacy|good at (my|their|your) job|effective(ness)?)\b": "self-efficacy professional competency effectiveness",
@@ -49,12 +52,13 @@ LEXICON: dict[str, str] = {
 }
 
 _INJECTION = re.compile(
-    r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*"
-    r"(instructions|sources|rules|corpus|evidence|context|guidelines|system prompt)[^.?!]*[.?!]?"
-    r"|you are now[^.?!]*[.?!]?|pretend (to be|you are)[^.?!]*[.?!]?|act as[^.?!]*[.?!]?"
-    r"|(just |only )?(say|tell me|answer|reply|respond|claim|state|write)( that| with| only)?\s+(that\s+)?"
-    r"(self-compassion|it|yes|no)\b[^.?!]*(cures?|always|never|proven|guarantee)[^.?!]*[.?!]?"
-    r"|without (citing|citations|sources)[^.?!]*[.?!]?|make up[^.?!]*[.?!]?|invent[^.?!]*[.?!]?",
+    r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*"
+    r"(instructions|sources|rules|corpus|evidence|context|guidelines|system prompt)\b[^.?!]*[.?!]?"
+    r"|\bsystem override\b[^.?!]*[.?!]?|\byou are (now )?in [\w-]+ mode\b[^.?!]*[.?!]?|\byou are now\b[^.?!]*[.?!]?"
+    r"|\bpretend (to be|you are)\b[^.?!]*[.?!]?|\bact as\b[^.?!]*[.?!]?"
+    r"|\b(just |only )?(say|tell me|reply|respond|claim|state|write)( only)?( that| with)?\s+['\"‘“]?(self-compassion|it|yes|no)\b"
+    r"[^.?!]*(cures?|always|never|proven|guarantee|no evidence)[^.?!]*[.?!]?"
+    r"|\bwithout (citing|citations|sources)\b[^.?!]*[.?!]?|\bmake (something|it|things) up\b[^.?!]*[.?!]?",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -81,6 +85,7 @@ class ReadQuestion:
     route: Route
     persona: str
     search_text: str  # the retrieval query, with context and expansions
+    context: str = ""  # the question with the last question of a follow-up before it
     expansions: tuple[str, ...] = field(default=())
     is_followup: bool = False
 
@@ -106,7 +111,7 @@ def classify_route(question: str) -> Route:
     q = question.lower()
     if not q.strip():
         return "help"
-    if re.search(r"\b(which|what|list|name|any) (of the )?(studies|papers|trials|articles|works|research|authors|qualitative studies|rcts?)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b", q):
+    if re.search(r"\b(which|what|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|authors|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b", q):
         return "list"
     if re.search(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b", q):
         return "contrast"
@@ -114,7 +119,7 @@ def classify_route(question: str) -> Route:
         return "numeric"
     if re.search(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b", q) and not re.search(r"\b(find|found|effect|show|result)", q):
         return "definition"
-    if re.search(r"\b(summar(y|ise|ize)|overview|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what does the review (say|conclude|find)|conclusions?|big picture|take[- ]?home)\b", q):
+    if re.search(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what does the review (say|conclude|find)|conclusions?|big picture|take[- ]?home)\b", q):
         return "overview"
     if re.search(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b", q):
         return "effect"
@@ -140,6 +145,15 @@ def is_followup(question: str, history: Sequence[str]) -> bool:
         return False
     words = question.split()
     return len(words) <= 6 or bool(_FOLLOWUP_CUE.search(question))
+
+
+def lexicon_words(question: str) -> set[str]:
+    """Lower-cased words of the question that the everyday lexicon understands."""
+    words: set[str] = set()
+    for pattern in LEXICON:
+        for match in re.finditer(pattern, question, re.IGNORECASE):
+            words.update(re.findall(r"[a-z0-9'-]+", match.group(0).lower()))
+    return words
 
 
 def expand_terms(question: str, glossary: dict[str, str]) -> tuple[str, ...]:
@@ -180,6 +194,7 @@ def read_question(
         route=route,
         persona=infer_persona(clean.text or clean.shown, persona),
         search_text=" ".join([context, *expansions]).strip(),
+        context=context,
         expansions=expansions,
         is_followup=followup,
     )

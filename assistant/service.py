@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from assistant.compose import Claim, Library, compose, idf_table, pick_claims, rank_claims, study_line
-from assistant.query import HELP_TEXT, LEXICON, ReadQuestion, read_question
+from assistant.query import HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
 from assistant.records import Answer, RetrievedPassage
 from assistant.retrieve import HybridRetriever, diversify, tokenize
 from assistant.studies import named_studies, structured_matches
@@ -30,6 +30,7 @@ class Assistant:
         self.settings = settings
         index = open_index(settings)
         embeddings = get_embeddings(settings)
+        self._embedding_cache: dict[str, list[float]] = {}
         self.index = index
         self.references = index.references
         self.study_records = index.study_records
@@ -41,11 +42,13 @@ class Assistant:
             glossary=index.glossary,
         )
         self.retriever = HybridRetriever(
-            index.passages, index.texts, index.collection, embeddings.embed_query, rrf_k=settings.retrieval.rrf_k
+            index.passages, index.texts, index.collection, self._embed, rrf_k=settings.retrieval.rrf_k
         )
         self.idf = idf_table(index.texts)
-        lexicon_words = {t for replacement in LEXICON.values() for t in tokenize(replacement)}
-        self.known_words = self.retriever.vocabulary | lexicon_words
+        expansion_words = {t for replacement in LEXICON.values() for t in tokenize(replacement)}
+        self.known_words = self.retriever.vocabulary | expansion_words
+        self.known_stems = {_stem(w) for w in self.known_words}
+        self._embeddings = embeddings
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "Assistant":
@@ -61,7 +64,7 @@ class Assistant:
         if not read.clean.text:
             return Answer(id=id, question=read.clean.shown, answer=HELP_TEXT, route="help", persona=read.persona,
                           timings_ms={"total": _ms(started)})
-        previous_refs = self._previous_refs(history) if read.is_followup else ()
+        previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
         named, unknown_named = named_studies(read.clean.text, self.references, self.known_words)
         boosts = {r: 0.05 for r in previous_refs}
@@ -79,7 +82,10 @@ class Assistant:
             if read.clean.notes:
                 text = "\n\n".join([*read.clean.notes, text])
             return self._answer(id, read, text, [], kept, True, None, started, retrieve_ms, compose_started)
-        markdown, citations, evidence = self._compose(read, hits, kept, named, previous_refs)
+        focus = named or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
+        if not focus and read.route in ("fact", "numeric"):
+            focus = _dominant_study(hits[:4])
+        markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)
         if read.clean.notes:
             markdown = "\n\n".join(["_" + " ".join(read.clean.notes) + "_", markdown])
         return self._answer(id, read, markdown, citations, kept, False, evidence, started, retrieve_ms, compose_started)
@@ -98,38 +104,95 @@ class Assistant:
                         "total": round(_ms(started), 2)},
         )
 
-    def _compose(self, read: ReadQuestion, hits, kept, named: Sequence[int], previous_refs: Sequence[int]):
+    def _compose(self, read: ReadQuestion, hits, kept, focus: Sequence[int], previous_refs: Sequence[int]):
         limit = self.settings.answer.max_points
-        claims = rank_claims(read, hits[:12], self.idf)
-        if named:
-            # A question about a named study is answered from that study's sentences first.
-            about = [c for c in claims if set(c.refs) & set(named)]
-            claims = about + [c for c in claims if c not in about]
+        claims = rank_claims(read, hits[:12], self.idf, self.library)
+        if focus:
+            # A question about particular studies is answered from their own sentences.
+            own = [c for c in claims if c.refs and set(c.refs) <= set(focus)]
+            shared = [c for c in claims if set(c.refs) & set(focus) and c not in own]
+            claims = own or shared or claims
         elif previous_refs:
             about = [c for c in claims if set(c.refs) & set(previous_refs)]
-            claims = about[:3] + [c for c in claims if c not in about[:3]]
-        study_lines: list[Claim] = []
-        if read.route == "list":
-            records, focus = structured_matches(read, self.study_records, self.library.glossary)
-            if not records:
-                refs = _refs_of_top(hits[:10], named)
-                records = [self.library.records[r] for r in refs if r in self.library.records]
-            study_lines = [study_line(r, self.library, focus) for r in records]
-        chosen = pick_claims(claims, limit + 2)
+            claims = about[:2] + [c for c in claims if c not in about[:2]]
+        refs = self._listed_refs(read, claims, focus)
+        if refs:
+            study_lines = [self._study_line(r, claims, record_focus) for r, record_focus in refs]
+            listed = {r for r, _ in refs}
+            # Beside the list, only the text's own sentences about the listed studies.
+            claims = [c for c in claims if c.refs and set(c.refs) <= listed and not c.passage_id.startswith("table:")
+                      and not any(c.quote == line.quote for line in study_lines)]
+            chosen = pick_claims(claims, 2, per_study=1)
+            floor = (chosen[0].score * self.settings.answer.point_ratio) if chosen else 0.0
+            points = [c for c in chosen if c.score >= floor]
+            return compose(read, None, points, [], self.library, study_lines=study_lines, intro=_list_intro(len(refs)))
+        broad = not focus and read.route in ("effect", "overview", "contrast", "list", "definition")
+        chosen = pick_claims(claims, limit + 4, per_study=1 if broad else 3)
         lead = chosen[0] if chosen else None
-        points = chosen[1:limit] if read.persona != "therapist" else chosen[1:3]
+        floor = (lead.score if lead else 0.0) * self.settings.answer.point_ratio
+        wanted = 2 if read.persona == "therapist" else limit - 2
+        points = [c for c in chosen[1:] if c.score >= floor]
+        if lead and lead.refs and read.route in ("fact", "numeric"):
+            # A pointed question is about one study: other studies only when they score nearly as well.
+            points = [c for c in points if set(c.refs) <= set(lead.refs) or c.score >= lead.score * 0.95]
+        if lead and lead.refs and all(set(c.refs) <= set(lead.refs) for c in points):
+            wanted += 1  # more detail about the same study costs the reader no extra sources
+        points = points[:wanted]
         caveats: list[Claim] = []
-        if read.route in ("effect", "overview", "contrast"):
-            caveats = [c for c in chosen[limit:] + claims[limit + 2:limit + 20] if _is_caveat(c)][:1]
-            points = [p for p in points if p not in caveats]
-        return compose(read, lead, points, caveats, self.library, study_lines=study_lines)
+        if read.route in ("effect", "overview", "contrast") and not focus:
+            caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
+        return compose(read, lead, points, caveats, self.library)
 
-    def _previous_refs(self, history: Sequence[str]) -> tuple[int, ...]:
-        """The refs the previous answer cited, recomputed from the previous question."""
+    def _listed_refs(self, read: ReadQuestion, claims: Sequence[Claim], focus: Sequence[int]) -> list[tuple[int, str]]:
+        """The studies a list question (or a question about a named group of studies) asks for:
+        table rows when the question names what the tables record, narrowed or completed by the
+        studies behind the strongest claims."""
+        if read.route != "list" and (focus or read.route not in ("overview", "effect", "contrast")):
+            return []
+        match = structured_matches(read, self.study_records, self.library.glossary)
+        table = [r.ref for r in match.records]
+        strong = _refs_of_claims(claims, focus)
+        if match.strength == "exact":
+            refs = table
+        elif match.strength == "group":
+            refs = table if len(table) <= 6 else ([r for r in table if r in strong] or table)
+            best = _refs_of_claims(claims, focus, ratio=0.85)
+            refs += [r for r in best if r not in self.library.records and r not in refs]  # studies only the text covers
+        elif match.strength == "loose":
+            refs = [r for r in table if r in strong] or strong
+        else:
+            refs = strong if read.route == "list" else []
+        if read.route != "list" and not (match.strength == "group" and len(refs) <= 8):
+            return []
+        return [(r, match.focus) for r in refs[:10] if 1 <= r <= 68 and self._is_study(r)]
+
+    def _is_study(self, ref: int) -> bool:
+        from assistant.compose import _design_group
+
+        return ref in self.library.records or _design_group(self.library.design(ref)) is not None
+
+    def _study_line(self, ref: int, claims: Sequence[Claim], record_focus: str) -> Claim:
+        record = self.library.records.get(ref)
+        if record is not None:
+            return study_line(record, self.library, record_focus)
+        best = next((c for c in claims if ref in c.refs and len(c.refs) == 1), None) or next(c for c in claims if ref in c.refs)
+        design = self.library.design(ref) or ""
+        n = self.library.sample_size(ref)
+        head = "; ".join(x for x in (design, f"N = {n}" if n else "") if x)
+        text = f"**{self.library.label(ref)}** [{ref}]" + (f" — {head}" if head else "") + f". {best.text}"
+        return Claim(text=text, refs=(ref,), quote=best.quote, source=best.source, score=best.score, passage_id=best.passage_id)
+
+    def _previous_refs(self, history: Sequence[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The refs the previous answer cited, and those of its lead claim (what "it" points at)."""
         if not history:
-            return ()
+            return (), ()
         earlier = self.ask(history[-1], history[:-1][-1:], "researcher")
-        return tuple(c.ref for c in earlier.citations if c.ref)
+        refs = tuple(c.ref for c in earlier.citations if c.ref)
+        if not earlier.citations:
+            return refs, ()
+        lead_quote = earlier.citations[0].quote
+        lead = tuple(c.ref for c in earlier.citations if c.quote == lead_quote and c.ref)
+        return refs, lead
 
     def _abstain_reason(self, read: ReadQuestion, hits, unknown_named: Sequence[str]) -> str | None:
         if unknown_named:
@@ -138,11 +201,66 @@ class Assistant:
         best = max((h.dense for h in hits), default=0.0)
         if best < self.settings.answer.abstain_below:
             return "The review and the abstracts it cites do not answer this question."
-        unknown = [t for t in tokenize(read.clean.text) if t not in self.known_words and len(t) > 2 and not t.isdigit()]
-        if unknown and best < 0.62:
+        unknown = self.unknown_terms(read)
+        if unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max:
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
         return None
+
+    def unknown_terms(self, read: ReadQuestion) -> list[str]:
+        """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
+        understood = {t for w in lexicon_words(read.clean.text) for t in tokenize(w)}
+        return [
+            t for t in dict.fromkeys(tokenize(read.clean.text))
+            if t not in self.known_words and _stem(t) not in self.known_stems and t not in understood
+            and len(t) > 2 and not t.isdigit()
+        ]
+
+    def meaning_carried(self, text: str, words: Sequence[str]) -> float:
+        """How much of the question's meaning those words carry: 1 - cos(question, question without them)."""
+        pattern = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")\w*")
+        reduced = pattern.sub(" ", text)
+        full, rest = self._embeddings.embed_documents([text, reduced])  # one batch: one forward pass
+        return 1.0 - float(sum(a * b for a, b in zip(full, rest)))
+
+    def _embed(self, text: str) -> list[float]:
+        """Query embeddings, remembered: a chat embeds its earlier questions again for follow-ups."""
+        cached = self._embedding_cache.get(text)
+        if cached is None:
+            cached = self._embeddings.embed_query(text)
+            if len(self._embedding_cache) > 512:
+                self._embedding_cache.clear()
+            self._embedding_cache[text] = cached
+        return cached
+
+
+_POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
+                       r"the same (study|trial)|she|he|her|his)\b", re.IGNORECASE)
+
+
+def _list_intro(count: int) -> str:
+    return f"**{count} {'study' if count == 1 else 'studies'} in the review match:**"
+
+
+def _dominant_study(hits) -> tuple[int, ...]:
+    """The one study most of the best passages are about, if there is one."""
+    counts: dict[int, int] = {}
+    for hit in hits:
+        if len(hit.passage.refs) == 1:
+            counts[hit.passage.refs[0]] = counts.get(hit.passage.refs[0], 0) + 1
+    best = max(counts.items(), key=lambda kv: kv[1], default=(0, 0))
+    return (best[0],) if best[1] >= 3 else ()
+
+
+def _points_back(question: str) -> bool:
+    return bool(_POINTING.search(question))
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ingly", "edly", "ing", "ers", "ed", "er", "est", "ly", "ness", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def _is_caveat(claim: Claim) -> bool:
@@ -151,12 +269,15 @@ def _is_caveat(claim: Claim) -> bool:
     return bool(_CONTRAST_CUE.search(claim.text))
 
 
-def _refs_of_top(hits, named) -> list[int]:
+def _refs_of_claims(claims: Sequence[Claim], named: Sequence[int], ratio: float = 0.75, most: int = 8) -> list[int]:
+    """The studies behind the strongest claims, for list questions the tables cannot filter."""
     refs: list[int] = list(named)
-    for hit in hits:
-        if hit.passage.kind in ("table_row", "digest") and hit.passage.study_ref:
-            refs.append(hit.passage.study_ref)
-    return list(dict.fromkeys(refs))
+    top = claims[0].score if claims else 0.0
+    for claim in claims:
+        if claim.score < top * ratio:
+            break
+        refs.extend(claim.refs)
+    return list(dict.fromkeys(refs))[:most]
 
 
 def _ms(since: float) -> float:

@@ -6,15 +6,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from assistant.query import ReadQuestion
 from ingest.records import Reference, StudyRecord
 
 _NAMED = re.compile(
-    r"\b([A-ZÀ-Ý][\wÀ-ÿ'’-]+)(?:\s+(?:and|&)\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)?\s*(?:et al\.?|and colleagues|'s (?:study|trial|paper))?"
-    r",?\s*\(?((?:19|20)\d{2})\)?"
-    r"|\b([A-ZÀ-Ý][\wÀ-ÿ'’-]+)\s+(?:et al\b\.?|and colleagues)"
+    r"\b(?P<name>[A-ZÀ-Ý][\wÀ-ÿ'’-]+)(?:\s+(?:and|&)\s+(?P<second>[A-ZÀ-Ý][\wÀ-ÿ'’-]+))?"
+    r"(?P<etal>\s+et al\b\.?|\s+and colleagues\b)?(?:['’]s)?"
+    r"(?:,?\s*(?P<open>\()?(?P<year>(?:19|20)\d{2})\)?)?"
 )
+_NOT_NAMES = {"table", "figure", "the", "in", "since", "from", "by", "until", "and", "what", "which", "study", "a",
+              "did", "does", "do", "how", "was", "were", "is", "are", "review", "trial", "msc", "mbsr", "rct"}
 
 
 def fold(text: str) -> str:
@@ -27,26 +30,29 @@ def named_studies(
 ) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Refs of the studies the question names, and names that match no reference of the review."""
     known = set(known_words)
-    by_surname: dict[str, list[Reference]] = {}
+    by_surname: dict[str, list[Reference]] = {}  # first authors ("X et al" names the first author)
+    by_any: dict[str, list[Reference]] = {}
     for reference in references:
-        for surname in re.split(r"\s*&\s*", reference.label.split(" (")[0].replace(" et al.", "")):
-            by_surname.setdefault(fold(surname.strip()), []).append(reference)
+        surnames = re.split(r"\s*&\s*", reference.label.split(" (")[0].replace(" et al.", ""))
+        by_surname.setdefault(fold(surnames[0].strip()), []).append(reference)
+        for surname in surnames:
+            by_any.setdefault(fold(surname.strip()), []).append(reference)
     found: list[int] = []
     unknown: list[str] = []
     for match in _NAMED.finditer(question):
-        name = match.group(1) or match.group(3)
-        year = int(match.group(2)) if match.group(2) else None
-        if not name or fold(name) in {"table", "figure", "the", "in", "since", "from", "by", "until", "and", "what", "which", "study", "a"}:
+        name, year = match.group("name"), match.group("year")
+        # Only author-like mentions count: "X et al", "X and Y", or "X (2019)".
+        authorish = match.group("etal") or match.group("second") or (year and match.group("open"))
+        if not authorish or fold(name) in _NOT_NAMES:
             continue
-        candidates = by_surname.get(fold(name), [])
-        if year is not None:
-            candidates = [r for r in candidates if r.year == year]
+        candidates = by_surname.get(fold(name), []) if match.group("etal") else by_any.get(fold(name), [])
+        if year:
+            candidates = [r for r in candidates if r.year == int(year)]
         if candidates:
             found += [r.ref for r in candidates]
-        elif match.group(3) or (year and fold(name) not in known):
-            unknown.append(f"{name}{f' ({year})' if year else ''}")
-        elif year and fold(name) in by_surname:
-            unknown.append(f"{name} ({year})")
+        elif match.group("etal") or year:
+            shown = name + (f" and {match.group('second')}" if match.group("second") else "")
+            unknown.append(f"{shown}{f' ({year})' if year else ''}")
     return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unknown))
 
 
@@ -58,7 +64,7 @@ def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequ
     """Instrument abbreviations the question names, directly or by their full name."""
     names = {i.upper() for r in records for i in r.instruments}
     q = f" {_norm(question)} "
-    found = {n for n in names if f" {_norm(n)} " in q}
+    found = {n for n in names if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", question, re.IGNORECASE)}
     if not found:
         for abbreviation, expansion in sorted(glossary.items(), key=lambda kv: -len(kv[1])):
             core = _norm(re.sub(r"\([^)]*\)", "", expansion))
@@ -93,32 +99,42 @@ _OUTCOMES = ["burnout", "compassion fatigue", "secondary traumatic stress", "dep
              "perfectionis", "impostor", "therapeutic presence", "work-life balance", "forgiveness"]
 
 
+@dataclass(frozen=True)
+class TableMatch:
+    """Table rows a question asks for: `strength` says how far the filters pin the answer down
+    ("exact" for a named instrument, "group" for a design or programme, "loose" for sample or
+    outcome words), `focus` what to quote from each row (instruments, n or findings)."""
+
+    records: tuple[StudyRecord, ...]
+    strength: str
+    focus: str
+
+
 def structured_matches(
     read: ReadQuestion, records: Sequence[StudyRecord], glossary: dict[str, str]
-) -> tuple[list[StudyRecord], str]:
-    """The table rows a list question asks for, and what to quote from each (instruments, n or
-    findings); an empty list when the question names nothing the tables can filter on."""
+) -> TableMatch:
+    """The table rows that match what a question names; no rows when it names nothing the tables record."""
     question = read.clean.text.lower()
     selected = list(records)
-    applied = False
-    focus = "n" if re.search(r"\b(how many|sample|participants|n\b)", question) else "findings"
+    strength = ""
+    focus = "n" if re.search(r"\b(how many|sample size|participants|n\b)", question) else "findings"
     instruments = mentioned_instruments(read.clean.text, glossary, records)
     if instruments:
         selected = [r for r in selected if instruments & {i.upper() for i in r.instruments}]
-        applied, focus = True, "instruments"
-    for filters in (_DESIGN_FILTERS, _PROGRAM_FILTERS, _SAMPLE_FILTERS):
+        strength, focus = "exact", "instruments"
+    elif re.search(r"\b(questionnaires?|scales?|instruments?|measures?|inventor(y|ies))\b", question):
+        focus = "instruments"
+    for filters, level in ((_DESIGN_FILTERS, "group"), (_PROGRAM_FILTERS, "group"), (_SAMPLE_FILTERS, "loose")):
         matched = [test for pattern, test in filters if re.search(pattern, question)]
         if matched:
             selected = [r for r in selected if any(test(r) for test in matched)]
-            applied = True
+            strength = strength or level
     outcomes = [o for o in _OUTCOMES if o in question and not (o == "stress" and "traumatic stress" in question)]
-    if outcomes and applied:
+    if outcomes:
         narrowed = [r for r in selected if any(o in r.findings.lower() for o in outcomes)]
-        selected = narrowed or selected
-    elif outcomes and re.search(r"\b(associat|relat|link|correlat|measured|assessed)", question):
-        selected = [r for r in selected if any(o in r.findings.lower() for o in outcomes)]
-        applied = True
-    if not applied:
-        return [], focus
+        if narrowed and (strength or re.search(r"\b(associat|relat|link|correlat|measured|assessed)", question)):
+            selected, strength = narrowed, strength or "loose"
+    if not strength:
+        return TableMatch((), "", focus)
     unique = {r.ref: r for r in selected}
-    return list(unique.values()), focus
+    return TableMatch(tuple(unique.values()), strength, focus)

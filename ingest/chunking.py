@@ -20,19 +20,36 @@ _HTML_TAG = re.compile(r"<[^>]+>")
 _NO_SPLIT_BEFORE = re.compile(r"(?:\bet al|\be\.g|\beg|\bi\.e|\bie|\bvs|\bcf|\bDr|\bNo|\bFig|\bSt)\.$")
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"
 _SENTENCE_END = re.compile(
-    r"(?<=[.?!])([\"”’)]?(?:[" + _SUPERSCRIPTS + r",]+|\^\{[^}]*\})?)\s+(?=[A-Z“\"(\[0-9])"
+    r"(?<=[.?!])([\"”’)]?(?:[" + _SUPERSCRIPTS + r",]+|\^\{[^}]*\})?)\s+(?:\u2063\s+)?(?=[A-Z“\"(\[0-9])"
 )
 # In PDF text the superscripts are plain digits glued to the full stop ("burnout.27–32 McCade").
-_FLAT_SENTENCE_END = re.compile(r"(?<=[.?!])([\"”’)]?(?:[0-9,–-]+)?)\s+(?=[A-Z“\"(\[])")
+_FLAT_SENTENCE_END = re.compile(r"(?<=[.?!])([\"”’)]?(?:[0-9,–-]+)?)\s+(?:\u2063\s+)?(?=[A-Z“\"(\[])")
 # Mentions that point back at the study named in the previous sentence.
 _ANAPHORA = re.compile(
     r"\b(this study|this research|this paper|the study|the authors|these authors|they|their|"
     r"the latter study|in this study|this trial|the participants|participants)\b",
     re.IGNORECASE,
 )
+_GENERAL = re.compile(r"\b(studies|research|review|reviews|we|our|in general|overall|these results|literature|meta-analys[ie]s)\b", re.IGNORECASE)
+_RESULT = re.compile(r"\b(found|reported|observed|showed|accounted|predicted|improv\w*|increase\w*|decrease\w*|reduc\w*|significant\w*|effect|variance|\d+(\.\d+)?%)", re.IGNORECASE)
 _AUTHOR_MENTION = re.compile(r"\b([A-Z][A-Za-zÀ-ÿ'-]+)(?: and [A-Z][A-Za-zÀ-ÿ'-]+| &[^,;.]+)?\s+et al\b|\b([A-Z][A-Za-zÀ-ÿ'-]+) (?:and|&) [A-Z][A-Za-zÀ-ÿ'-]+\b|\b([A-Z][A-Za-zÀ-ÿ'-]+)'s\b")
 _ABBREVIATION_ENTRY = re.compile(r"^\s*([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)\s*,\s+(.+?)\s*$")
 _INLINE_ABBREVIATION = re.compile(r"((?:[A-Z][\w'-]*\s+(?:(?:and|of|for|the|with|to|in)\s+)?){1,7})\(([A-Z][A-Za-z0-9-]{1,10})\)")
+
+
+# Where a paragraph was cut by a page break or a table, its two parts are joined with this
+# mark, so a quote can keep to text that stands contiguously in the corpus (see quotable_text).
+JOIN = "\u2063"
+
+
+def display_text(text: str) -> str:
+    """The text for people: the join mark removed."""
+    return text.replace(f" {JOIN} ", " ").replace(JOIN, "")
+
+
+def quotable_text(text: str) -> str:
+    """The longest part of a sentence that stands contiguously in the corpus."""
+    return max(text.split(f" {JOIN} "), key=len).strip()
 
 
 @dataclass(frozen=True)
@@ -107,7 +124,7 @@ def iter_paragraphs(review_text: str) -> list[Paragraph]:
         text = line.removeprefix("Abstract:").strip()
         open_ended = not strip_markers(pending.text).endswith((".", "?", "!", ":", "”", '"')) if pending else False
         if pending is not None and (text[:1].islower() or open_ended):
-            pending = Paragraph(pending.section, f"{pending.text} {text}", pending.order)
+            pending = Paragraph(pending.section, f"{pending.text} {JOIN} {text}", pending.order)
         else:
             if pending is not None:
                 paragraphs.append(pending)
@@ -142,6 +159,11 @@ def resolve_sentence_refs(
             previous = resolved[-1]
             if 1 <= len(previous) <= 2:
                 refs = previous
+        elif not refs and resolved and len(resolved[-1]) == 1 and not _GENERAL.search(sentence):
+            # The review describes one study over several sentences; a sentence that reports a
+            # result right after a single-study sentence continues it.
+            if _RESULT.search(sentence):
+                refs = resolved[-1]
         resolved.append(refs)
         seen_in_paragraph.extend(r for r in refs if r not in seen_in_paragraph)
     return resolved
@@ -200,9 +222,10 @@ def surname_index(references: Sequence[Reference]) -> dict[str, tuple[int, ...]]
 
 # --- Tables -------------------------------------------------------------------------------
 
-def _table_blocks(review_text: str) -> list[tuple[str, list[str]]]:
-    """(table name, its row lines) for Tables 1 to 4, continuations merged."""
+def _table_blocks(review_text: str) -> list[tuple[str, list[str], tuple[str, ...]]]:
+    """(table name, its row lines, its column headings) for Tables 1 to 4, continuations merged."""
     blocks: dict[str, list[str]] = {}
+    headers: dict[str, tuple[str, ...]] = {}
     current: str | None = None
     for line in review_text.splitlines():
         stripped = line.strip()
@@ -216,12 +239,15 @@ def _table_blocks(review_text: str) -> list[tuple[str, list[str]]]:
             continue
         if stripped.startswith(("Abbreviations:", "Notes:")):
             continue
-        if "\t" in line and not stripped.startswith("Study\t"):
+        if stripped.startswith("Study\t"):
+            headers[current] = tuple(c.strip() for c in stripped.split("\t"))
+            continue
+        if "\t" in line:
             blocks[current].append(line.rstrip("\n"))
         elif stripped and "\t" not in line and not stripped.startswith(("(Continued)", "Study")) and blocks[current]:
             if stripped and not stripped.startswith("Table"):
                 current = None if len(stripped) > 60 or stripped[0].islower() else current
-    return list(blocks.items())
+    return [(name, rows, headers.get(name, ())) for name, rows in blocks.items()]
 
 
 def _clean_cell(cell: str) -> str:
@@ -265,7 +291,7 @@ def _total_n(text: str) -> str:
 def parse_study_records(review_text: str) -> tuple[StudyRecord, ...]:
     """Every row of Tables 1 to 4 as a study record, in table order."""
     records: list[StudyRecord] = []
-    for table, rows in _table_blocks(review_text):
+    for table, rows, columns in _table_blocks(review_text):
         for row in rows:
             cells = tuple(c.strip() for c in row.split("\t"))
             refs = cited_refs(cells[0])
@@ -290,7 +316,7 @@ def parse_study_records(review_text: str) -> tuple[StudyRecord, ...]:
                 StudyRecord(
                     ref=refs[0], label=label, table=table, design=design, sample=_clean_cell(sample),
                     n=_clean_cell(n), instruments=instruments, program=_clean_cell(program),
-                    findings=_clean_cell(findings), cells=cells,
+                    findings=_clean_cell(findings), cells=cells, columns=columns,
                 )
             )
     return tuple(records)
@@ -397,4 +423,4 @@ def embedding_text(passage: Passage, references: dict[int, Reference]) -> str:
     section and the labels of the studies it cites, so author-name queries match."""
     labels = "; ".join(references[r].label for r in passage.refs if r in references)
     head = passage.section if not labels else f"{passage.section} ({labels})"
-    return f"{head}: {strip_markers(passage.text)}"
+    return f"{head}: {strip_markers(display_text(passage.text))}"

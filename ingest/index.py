@@ -156,7 +156,7 @@ def read_corpus(settings: Settings, paths: Sequence[Path] | None = None) -> Corp
     passages: list[Passage] = []
     study_records: tuple[StudyRecord, ...] = ()
     glossary: dict[str, str] = {}
-    max_chars = settings.ingest.max_passage_chars // 2
+    max_chars = settings.ingest.max_passage_chars
     for source in texts:
         flattened = source.kind == "pdf"
         glossary = {**parse_glossary(source.text), **glossary}
@@ -260,8 +260,12 @@ def build_index(
                                  seconds=time.perf_counter() - started, unchanged=True, **summary_args)
     known: dict[str, list[float]] = {}
     if live_name and not rebuild:
-        previous = client.get_collection(live_name).get(ids=ids, include=["embeddings"])
-        known = {i: list(e) for i, e in zip(previous["ids"], previous["embeddings"])}
+        # Same id means same embedded text (ids hash the text), so its vector can be reused.
+        previous = client.get_collection(live_name).get(ids=ids, include=["embeddings", "documents"])
+        by_ref = {r.ref: r for r in corpus.references}
+        wanted = {p.passage_id: embedding_text(p, by_ref) for p in corpus.passages}
+        known = {i: list(e) for i, e, d in zip(previous["ids"], previous["embeddings"], previous["documents"])
+                 if wanted.get(i) == d}
     new_name = f"{settings.collection}_{fingerprint[:12]}_{int(time.time())}"
     collection = _write_collection(settings, corpus, new_name, known, progress=progress, on_batch=on_batch)
     manifest.upsert(
@@ -282,6 +286,9 @@ def _fingerprint(ids: Sequence[str], corpus: Corpus) -> str:
     digest = hashlib.sha1()
     for passage_id in sorted(ids):
         digest.update(passage_id.encode())
+    # What ingestion derives from a passage (sentence refs, section) counts too, not only its text.
+    for passage in sorted(corpus.passages, key=lambda p: p.passage_id):
+        digest.update(json.dumps(_metadata(passage), sort_keys=True, ensure_ascii=False).encode("utf-8"))
     digest.update(_corpus_meta(corpus).encode("utf-8"))
     return digest.hexdigest()
 

@@ -67,6 +67,7 @@ class StudyRecord:
     program: str
     findings: str
     cells: tuple[str, ...]  # the row's cells as printed, for exact quotes
+    columns: tuple[str, ...] = ()  # the table's column headings, aligned with cells
 
 
 @dataclass(frozen=True)

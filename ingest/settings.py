@@ -13,15 +13,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class IngestSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_passage_chars: int = Field(900, description="Soft limit on a prose passage's length; passages end on sentence boundaries.")
+    max_passage_chars: int = Field(300, description="Soft limit on a prose passage's length: short sentences are grouped up to it, so a passage is about one claim and its vector is precise.")
     batch_size: int = Field(64, description="Passages embedded per batch.")
 
 
 class RetrievalSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dense_k: int = Field(40, description="Candidates taken from the dense (Chroma) search.")
-    lexical_k: int = Field(40, description="Candidates taken from the BM25 search.")
+    dense_k: int = Field(80, description="Candidates taken from the dense (Chroma) search.")
+    lexical_k: int = Field(80, description="Candidates taken from the BM25 search.")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
     top_k: int = Field(8, description="Passages kept after fusion and diversity.")
     per_study_cap: int = Field(2, description="At most this many passages of one study among the kept ones.")
@@ -33,6 +33,8 @@ class AnswerSettings(BaseModel):
     max_points: int = Field(5, description="Supporting points in a default answer.")
     max_question_chars: int = Field(2000, description="Longer questions are cut to this length, with a note.")
     abstain_below: float = Field(0.30, description="Best dense similarity under which the corpus is taken not to answer.")
+    unknown_meaning_max: float = Field(0.1, description="Abstain when words absent from the corpus carry more than this share of the question's meaning (1 - cosine).")
+    point_ratio: float = Field(0.75, description="A supporting point must score at least this share of the lead claim's score.")
 
 
 class Settings(BaseSettings):
