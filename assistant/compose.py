@@ -23,6 +23,8 @@ _CONTRAST_CUE = re.compile(
 )
 _DEFINITION_CUE = re.compile(r"\b(entails|refers to|involves|is defined|defined as|definition|is referred)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
+_FINDING_CUE = re.compile(r"\b(found|find|findings|showed|shown|reported|associated|linked|benefit\w*|improv\w*|reduc\w*|increas\w*|decreas\w*|predict\w*|mediat\w*|protect\w*|suggest\w*|conclude\w*)\b", re.IGNORECASE)
+_METHOD_CUE = re.compile(r"\b(this (study|survey|review article|paper) (examined|investigated|evaluated|tested|explored)|were recruited|completed (the|a|an)|design with|participants were|was measured|were measured|questionnaires? (were|was)|research design)\b", re.IGNORECASE)
 _NUMBER_WORD = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b", re.IGNORECASE)
 # Sentences about the review's own layout ("Table 4 summarizes ...") make poor claims.
 _META = re.compile(r"\b(Table \d (summarizes|provides)|this section|[Ww]e review|[Bb]elow,|as presented in|is presented below)\b")
@@ -110,6 +112,12 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
         bonus -= 0.1  # fragments and bare cells make poor claims
     if _META.search(sentence.text):
         bonus -= 0.3
+    if read.route != "numeric":
+        # What a study found answers more questions than how it was run.
+        if _FINDING_CUE.search(sentence.text):
+            bonus += 0.06
+        if _METHOD_CUE.search(sentence.text):
+            bonus -= 0.06
     if not sentence.refs:
         bonus -= 0.05  # a cited claim is worth more to the reader than the review's own framing
     return overlap + bonus
@@ -170,7 +178,8 @@ def rank_claims(
             if record is None:
                 continue
             for claim in table_claims(record, library.label(record.ref)):
-                score = passage_weight * 0.5 + sentence_score(Sentence(claim.text, claim.refs), weights, read)
+                # Scored on the cells, not the study's label: a digest sentence does not repeat the authors' names either.
+                score = passage_weight * 0.5 + sentence_score(Sentence(claim.quote, claim.refs), weights, read)
                 claims.append(Claim(**{**claim.__dict__, "score": score}))
             continue
         for sentence in passage.sentences:

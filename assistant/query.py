@@ -25,7 +25,7 @@ LEXICON: dict[str, str] = {
     r"\b(counsell?ors?|counsell?ing)\b": "counselors counsellors counseling",
     r"\b(therapists?|psychotherapists?|clinicians?|shrinks?|practitioners?)\b": "therapists psychologists mental health professionals",
     r"\b(harsh on (myself|yourself)|beat(ing)? (myself|yourself) up|self[- ]critic(al|ism)|hard on (myself|yourself)|inner critic)\b": "self-criticism self-judgment self-coldness",
-    r"\b(feel(ing)? like a fraud|impostor|imposter|fraud)\b": "impostor phenomenon",
+    r"\b(feel(ing)? like (a )?frauds?|impostors?|imposters?|frauds?)\b": "impostor phenomenon",
     r"\b(perfectionis[mt]s?|perfectionistic)\b": "perfectionism perfectionistic cognitions",
     r"\b(online|internet|web[- ]based|app|digital|e-?learning)\b": "Internet-based online program",
     r"\b(meditat(e|ion|ing))\b": "meditation mindfulness loving-kindness",
@@ -33,7 +33,7 @@ LEXICON: dict[str, str] = {
     r"\b(questionnaires?|scales?|measures?|instruments?|inventor(y|ies)|tools?)\b": "instruments scales measures",
     r"\b(sample sizes?|participants|people took part|took part|how many people|enrolled)\b": "N sample participants",
     r"\b(wellbeing|well[- ]being|happ(y|iness)|flourish(ing)?|thriving)\b": "well-being happiness psychological well-being",
-    r"\b(depressed|low mood|depressive|depression)\b": "depression depressive symptoms",
+    r"\b(depressed|low mood|feel(ing)? (low|down|blue)|depressive|depression)\b": "depression depressive symptoms",
     r"\b(anxious|worr(y|ied|ies)|nervous|anxiety)\b": "anxiety",
     r"\b(stress(ed|ful)?|pressure|overwhelmed)\b": "stress perceived stress occupational stress",
     r"\b(ask(ing)? for help|seek(ing)? help|getting help|see(ing)? a therapist|help[- ]seeking)\b": "mental help-seeking",
@@ -42,6 +42,9 @@ LEXICON: dict[str, str] = {
     r"\b(courses?|workshops?|programmes?|programs?|trainings?|interventions?)\b": "training program intervention",
     r"\b(last(ed|ing)?|kept|maintained|follow[- ]?up|later|months later|long[- ]term)\b": "maintained follow-up",
     r"\bhow long\b": "duration weeks length",
+    r"\b(weakness(es)?|shortcomings?|flaws?|problems with|caveats?|limits)\b": "limitations",
+    r"\b(correlational|surveys?|questionnaire studies)\b": "cross-sectional",
+    r"\b(future (research|studies|work)|next steps|research gaps?|call for)\b": "future research should recommended",
     r"\beffect sizes?\b": "d Cohen's d effect size",
     r"\bhow many\b": "N number sample",
     r"\b(work[- ]life balance|balance (between )?work)\b": "work-life balance",
@@ -187,7 +190,7 @@ def read_question(
         previous_route = classify_route(history[-1])
         if previous_route == "list" and re.search(r"\b(they|those|these|them)\b", clean.text, re.IGNORECASE):
             route = "list"
-    context = f"{history[-1]} {clean.text}" if followup else clean.text
+    context = " ".join([*history[-2:], clean.text]) if followup else clean.text
     expansions = expand_terms(context, glossary or {})
     return ReadQuestion(
         clean=clean,

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import snowballstemmer
+from functools import lru_cache
 
 from ingest.records import Passage
 
@@ -17,6 +19,7 @@ _STOPWORDS = frozenset(
     "should may might much many tell know find found show shows showed study studies review research".split()
 )
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_STEMMER = snowballstemmer.stemmer("english")
 
 
 def tokenize(text: str) -> list[str]:
@@ -25,6 +28,8 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     for token in _TOKEN.findall(text.lower().replace("’", "'")):
         token = token.strip("'-")
+        if token.endswith("'s"):
+            token = token[:-2]
         parts = [token, *token.split("-")] if "-" in token else [token]
         for part in parts:
             if not part or part in _STOPWORDS:
@@ -33,12 +38,10 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+@lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    """The word's stem, so 'mediation', 'mediating' and 'mediated' meet."""
+    return _STEMMER.stemWord(word)
 
 
 @dataclass(frozen=True)

@@ -107,14 +107,14 @@ class Assistant:
     def _compose(self, read: ReadQuestion, hits, kept, focus: Sequence[int], previous_refs: Sequence[int]):
         limit = self.settings.answer.max_points
         claims = rank_claims(read, hits[:12], self.idf, self.library)
+        if not focus and _ABOUT_REVIEW.search(read.clean.text):
+            # "What do the authors recommend?" asks the review, not the abstracts it cites.
+            claims = sorted(claims, key=lambda c: -(c.score + (0.15 if c.source == "review" else -0.1)))
         if focus:
             # A question about particular studies is answered from their own sentences.
             own = [c for c in claims if c.refs and set(c.refs) <= set(focus)]
             shared = [c for c in claims if set(c.refs) & set(focus) and c not in own]
             claims = own or shared or claims
-        elif previous_refs:
-            about = [c for c in claims if set(c.refs) & set(previous_refs)]
-            claims = about[:2] + [c for c in claims if c not in about[:2]]
         refs = self._listed_refs(read, claims, focus)
         if refs:
             study_lines = [self._study_line(r, claims, record_focus) for r, record_focus in refs]
@@ -190,9 +190,8 @@ class Assistant:
         refs = tuple(c.ref for c in earlier.citations if c.ref)
         if not earlier.citations:
             return refs, ()
-        lead_quote = earlier.citations[0].quote
-        lead = tuple(c.ref for c in earlier.citations if c.quote == lead_quote and c.ref)
-        return refs, lead
+        # "They"/"that study" point at the earlier answer's study only when it was about one study.
+        return refs, (refs if len(set(refs)) <= 2 else ())
 
     def _abstain_reason(self, read: ReadQuestion, hits, unknown_named: Sequence[str]) -> str | None:
         if unknown_named:
@@ -234,6 +233,7 @@ class Assistant:
         return cached
 
 
+_ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his)\b", re.IGNORECASE)
 
