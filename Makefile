@@ -37,10 +37,13 @@ run: $(STAMP)
 	$(PY) app.py
 
 test: $(STAMP) browser
-	$(PY) -m pytest -m "not bench"
+	$(PY) -m pytest -m "not bench and not gate"
 
+# The evaluation report (project beside baseline), then the gate on its thresholds.
 eval: $(STAMP)
+	test -d .chroma || $(PY) -m ingest
 	$(PY) -m eval --out reports/eval.json
+	$(PY) -m pytest -m gate
 
 bench: $(STAMP)
 	$(PY) -m pytest -m bench -s

@@ -116,6 +116,7 @@ def test_the_table_and_markdown_show_project_beside_baseline_and_each_failing_qu
 
 # --- The gate --------------------------------------------------------------------------------
 
+@pytest.mark.gate
 @pytest.mark.slow
 def test_the_assistant_meets_every_gated_figure(index_settings, assistant):
     questions = load_questions(DEFAULT_QUESTIONS)
