@@ -54,6 +54,26 @@ LEXICON: dict[str, str] = {
     r"\b(downsides?|drawbacks?|against|contrary|negative (findings|results)|doesn'?t work|mixed)\b": "contrary to expectations however",
 }
 
+# Words people use to frame a question, which name no topic of their own; a question is never
+# judged out of scope for using them (compared stemmed, see retrieve.tokenize).
+FRAMING_WORDS = frozenset(
+    "lot lots bit thing things stuff somehow someone something anything everything actual actually realli really "
+    "pretty quite basic basically simpli simply quick quickly brief briefly short plain word words sort kind type "
+    "big small larg large huge tini tiny mani much enough littl little whole part parts way ways "
+    "slide slides lectur lecture lectures class classes seminar talk talks handout note notes teach teaching student "
+    "colleagu colleague colleagues boss manag manager team supervisor friend friends peopl people person folk folks "
+    "pick picked pick up notic notice heard hear read seen saw see look looking wonder wondering curious "
+    "answer answers answered question questions ask asked tell told say said explain explained mention mentioned "
+    "return returned left leav leave got get getting give given gave put take took make made come came goes went "
+    "ingredi ingredient ingredients recip recipe key main basic core essenti essential import important "
+    "will would could should might must may can need needs want wants wish hope "
+    "respond respons disagre disagree agre agree compar compare differ differ "
+    "otherwis otherwise anyway besides also either neither whether though although "
+    "day days week weeks month months year years time times today lately recent recently often sometim sometimes always never "
+    "honest honestly worth worthwhil point points idea ideas fact facts number numbers figur figure figures "
+    "impress impression sens sense feel feels felt she he her his him hers they them".split()
+)
+
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*"
     r"(instructions|sources|rules|corpus|evidence|context|guidelines|system prompt)\b[^.?!]*[.?!]?"

@@ -2,13 +2,14 @@
 Models and the index are loaded once per process (`get_assistant`)."""
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from assistant.compose import Claim, Library, compose, idf_table, pick_claims, rank_claims, study_line
-from assistant.query import HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
+from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
 from assistant.records import Answer, RetrievedPassage
 from assistant.retrieve import HybridRetriever, diversify, tokenize
 from assistant.studies import named_studies, structured_matches
@@ -48,6 +49,7 @@ class Assistant:
         expansion_words = {t for replacement in LEXICON.values() for t in tokenize(replacement)}
         self.known_words = self.retriever.vocabulary | expansion_words
         self.known_stems = {_stem(w) for w in self.known_words}
+        self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
 
     @classmethod
@@ -208,12 +210,32 @@ class Assistant:
 
     def unknown_terms(self, read: ReadQuestion) -> list[str]:
         """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
-        understood = {t for w in lexicon_words(read.clean.text) for t in tokenize(w)}
-        return [
-            t for t in dict.fromkeys(tokenize(read.clean.text))
-            if t not in self.known_words and _stem(t) not in self.known_stems and t not in understood
-            and len(t) > 2 and not t.isdigit()
-        ]
+        understood = lexicon_words(read.clean.text)
+        words = re.findall(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]", read.clean.text.lower())
+        unknown = []
+        for word in dict.fromkeys(words):
+            parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not p.isdigit()]
+            if word in understood or not parts:
+                continue
+            missing = [p for p in parts if not self._knows_word(p)]
+            if missing:
+                unknown.append(word)
+        return unknown
+
+    def _knows_word(self, word: str) -> bool:
+        tokens = tokenize(word)
+        return not tokens or all(self._knows(t) for t in tokens)
+
+    def _knows(self, token: str) -> bool:
+        """A token the corpus knows: the word, its stem, a word sharing its stem's beginning
+        ('trauma' ~ 'traumatic'), every part of a compound, or a common framing word."""
+        if token in self.known_words or _stem(token) in self.known_stems or token in FRAMING_WORDS:
+            return True
+        if len(token) >= 5:
+            prefix = token[: max(5, len(token) - 2)]
+            index = bisect.bisect_left(self._sorted_words, prefix)
+            return index < len(self._sorted_words) and self._sorted_words[index].startswith(prefix)
+        return False
 
     def meaning_carried(self, text: str, words: Sequence[str]) -> float:
         """How much of the question's meaning those words carry: 1 - cos(question, question without them)."""
