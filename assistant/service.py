@@ -129,7 +129,7 @@ class Assistant:
             points = [c for c in chosen if c.score >= floor]
             return compose(read, None, points, [], self.library, study_lines=study_lines, intro=_list_intro(len(refs)))
         broad = not focus and read.route in ("effect", "overview", "contrast", "list", "definition")
-        chosen = pick_claims(claims, limit + 4, per_study=1 if broad else 3)
+        chosen = pick_claims(claims, limit + 4, per_study=1 if broad else (limit + 1 if focus else 3))
         lead = chosen[0] if chosen else None
         floor = (lead.score if lead else 0.0) * self.settings.answer.point_ratio
         wanted = 2 if read.persona == "therapist" else limit - 2
@@ -137,8 +137,11 @@ class Assistant:
         if lead and lead.refs and read.route in ("fact", "numeric"):
             # A pointed question is about one study: other studies only when they score nearly as well.
             points = [c for c in points if set(c.refs) <= set(lead.refs) or c.score >= lead.score * 0.95]
-        if lead and lead.refs and all(set(c.refs) <= set(lead.refs) for c in points):
-            wanted += 1  # more detail about the same study costs the reader no extra sources
+        if lead and lead.refs and (focus or all(set(c.refs) <= set(lead.refs) for c in points)):
+            # More detail about the same study costs the reader no extra sources.
+            same = [c for c in chosen[1:] if set(c.refs) <= set(lead.refs) and c.score >= lead.score * 0.5]
+            points = same + [c for c in points if c not in same]
+            wanted = limit if read.persona != "therapist" else 3
         points = points[:wanted]
         caveats: list[Claim] = []
         if read.route in ("effect", "overview", "contrast") and not focus:

@@ -67,7 +67,7 @@ def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequ
     found = {n for n in names if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", question, re.IGNORECASE)}
     if not found:
         for abbreviation, expansion in sorted(glossary.items(), key=lambda kv: -len(kv[1])):
-            core = _norm(re.sub(r"\([^)]*\)", "", expansion))
+            core = _norm(re.sub(r"\([^)]*\)", "", expansion.split(",")[0]))
             if abbreviation.upper() in names and len(core) > 6 and f" {core} " in q:
                 found.add(abbreviation.upper())
                 break
@@ -86,6 +86,14 @@ _PROGRAM_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(cft|compassion[- ]focused)\b", lambda r: "CFT" in r.program or "Compassion Focused" in r.program),
     (r"\b(lkm|loving[- ]kindness)\b", lambda r: "LKM" in r.program or "Loving-kindness" in r.program),
     (r"\b(mbsr|mindfulness-based stress reduction)\b", lambda r: "MBSR" in r.program or "MBSR" in " ".join(r.cells)),
+    (r"\bmindfulness (course|class|program|programme|training)s?\b",
+     lambda r: bool(re.search(r"[Mm]indfulness|MBSR", r.program))),
+]
+# Sample words the tables print literally narrow as firmly as a design does.
+_SPECIFIC_SAMPLES: list[tuple[str, Callable[[StudyRecord], bool]]] = [
+    (r"\bdoctoral\b", lambda r: "doctoral" in r.sample.lower()),
+    (r"\bmaster'?s?\b", lambda r: "master" in r.sample.lower()),
+    (r"\bfemale\b", lambda r: "female" in r.sample.lower()),
 ]
 _SAMPLE_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(counsell?ors?|counsell?ing)\b", lambda r: "counsel" in r.sample.lower()),
@@ -124,7 +132,11 @@ def structured_matches(
         strength, focus = "exact", "instruments"
     elif re.search(r"\b(questionnaires?|scales?|instruments?|measures?|inventor(y|ies))\b", question):
         focus = "instruments"
-    for filters, level in ((_DESIGN_FILTERS, "group"), (_PROGRAM_FILTERS, "group"), (_SAMPLE_FILTERS, "loose")):
+    specific = [test for pattern, test in _SPECIFIC_SAMPLES if re.search(pattern, question)]
+    for filters, level in ((_DESIGN_FILTERS, "group"), (_PROGRAM_FILTERS, "group"), (_SPECIFIC_SAMPLES, "group"),
+                           (_SAMPLE_FILTERS, "loose")):
+        if filters is _SAMPLE_FILTERS and (specific or (strength == "group" and len(selected) <= 6)):
+            continue  # a small named group ("the four intervention studies") is not cut by looser words
         matched = [test for pattern, test in filters if re.search(pattern, question)]
         if matched:
             selected = [r for r in selected if any(test(r) for test in matched)]
