@@ -108,7 +108,7 @@ class Assistant:
 
     def _compose(self, read: ReadQuestion, hits, kept, focus: Sequence[int], previous_refs: Sequence[int]):
         limit = self.settings.answer.max_points
-        claims = rank_claims(read, hits[:12], self.idf, self.library)
+        claims = rank_claims(read, hits[: self.settings.retrieval.claim_passages], self.idf, self.library)
         if not focus and _ABOUT_REVIEW.search(read.clean.text):
             # "What do the authors recommend?" asks the review, not the abstracts it cites.
             claims = sorted(claims, key=lambda c: -(c.score + (0.15 if c.source == "review" else -0.1)))

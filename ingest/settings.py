@@ -22,7 +22,8 @@ class RetrievalSettings(BaseModel):
 
     dense_k: int = Field(80, description="Candidates taken from the dense (Chroma) search.")
     lexical_k: int = Field(80, description="Candidates taken from the BM25 search.")
-    rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
+    rrf_k: int = Field(10, description="Reciprocal rank fusion constant (small: the top of each list counts most).")
+    claim_passages: int = Field(24, description="Best passages whose sentences compete to be claims.")
     top_k: int = Field(8, description="Passages kept after fusion and diversity.")
     per_study_cap: int = Field(2, description="At most this many passages of one study among the kept ones.")
 
