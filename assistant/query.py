@@ -46,6 +46,7 @@ LEXICON: dict[str, str] = {
     r"\b(correlational|surveys?|questionnaire studies)\b": "cross-sectional",
     r"\b(future (research|studies|work)|next steps|research gaps?|call for)\b": "future research should recommended",
     r"\beffect sizes?\b": "d Cohen's d effect size",
+    r"\b(recommend\w*|advi[sc]e|should (we|they|programmes|programs|training))\b": "recommendation priority should recommended",
     r"\bcorrelat\w*\b": "r correlated correlation association",
     r"\bvariance\b": "variance accounted explained predicted",
     r"\b(earlier|previous|prior|other|existing) (systematic )?reviews?\b|\bmeta-analys[ie]s\b": "systematic reviews review studies meta-analyses",

@@ -72,7 +72,7 @@ class Assistant:
         boosts = {r: 0.05 for r in previous_refs}
         boosts.update({r: 0.1 for r in named})
         hits = self.retriever.search(
-            read.search_text, dense_query=read.search_text,
+            read.search_text, dense_query=_dense_query(read),
             dense_k=self.settings.retrieval.dense_k, lexical_k=self.settings.retrieval.lexical_k, boosts=boosts,
         )
         kept = diversify(hits, max(self.settings.retrieval.top_k, 5), self.settings.retrieval.per_study_cap)
@@ -161,8 +161,10 @@ class Assistant:
             refs = table
         elif match.strength == "group":
             refs = table if len(table) <= 6 else ([r for r in table if r in strong] or table)
-            best = _refs_of_claims(claims, focus, ratio=0.85)
-            refs += [r for r in best if r not in self.library.records and r not in refs]  # studies only the text covers
+            if match.programme:
+                # Studies only the text covers, when their own sentence names the same programme.
+                best = _refs_of_claims([c for c in claims if re.search(match.programme, c.text, re.IGNORECASE)], focus, ratio=0.85)
+                refs += [r for r in best if r not in self.library.records and r not in refs]
         elif match.strength == "loose":
             refs = [r for r in table if r in strong] or strong
         else:
@@ -275,6 +277,14 @@ def _dominant_study(hits) -> tuple[int, ...]:
             counts[hit.passage.refs[0]] = counts.get(hit.passage.refs[0], 0) + 1
     best = max(counts.items(), key=lambda kv: kv[1], default=(0, 0))
     return (best[0],) if best[1] >= 3 else ()
+
+
+def _dense_query(read: ReadQuestion) -> str:
+    """A follow-up with words of its own is embedded on its own (plus expansions); a bare
+    "and anxiety?" borrows the earlier question's meaning."""
+    if read.is_followup and len(tokenize(read.clean.text)) >= 3:
+        return " ".join([read.clean.text, *read.expansions])
+    return read.search_text
 
 
 def _points_back(question: str) -> bool:

@@ -76,7 +76,11 @@ def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequ
 
 _DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(randomi[sz]ed|rcts?|trials?)\b", lambda r: "rct" in r.design.lower() or "randomized" in r.design.lower()),
-    (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b", lambda r: r.table in ("Table 3", "Table 4")),
+    (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b(?!.*\b(trainings?|courses?|interventions?|programmes?|programs?|meditation|workshops?)\b)",
+     lambda r: r.table in ("Table 3", "Table 4")),
+    (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b.*\b(trainings?|courses?|interventions?|programmes?|programs?|meditation|workshops?)\b",
+     lambda r: r.table == "Table 4"),
+    (r"\b(mediat\w*|moderat\w*|mechanisms?)\b", lambda r: r.table == "Table 2" and len(r.cells) > 5 and bool(r.cells[5].strip())),
     (r"\b(cross-sectional|surveys?|correlational|questionnaire studies)\b", lambda r: r.table == "Table 2"),
     (r"\b(experimental|quasi-experimental|intervention studies|training studies|pre-post)\b", lambda r: r.table == "Table 1"),
 ]
@@ -116,6 +120,7 @@ class TableMatch:
     records: tuple[StudyRecord, ...]
     strength: str
     focus: str
+    programme: str = ""  # the programme pattern the question named, if any
 
 
 def structured_matches(
@@ -149,4 +154,5 @@ def structured_matches(
     if not strength:
         return TableMatch((), "", focus)
     unique = {r.ref: r for r in selected}
-    return TableMatch(tuple(unique.values()), strength, focus)
+    programme = next((pattern for pattern, _ in _PROGRAM_FILTERS if re.search(pattern, question)), "")
+    return TableMatch(tuple(unique.values()), strength, focus, programme)
