@@ -276,7 +276,7 @@ def _split_instruments(cell: str, table: str) -> tuple[str, ...]:
     if table == "Table 1":
         tokens = re.findall(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b", cell)
         return tuple(dict.fromkeys(tokens))
-    parts = [re.sub(r"\s*\(.*?\)\s*", " ", p).strip() for p in cell.split(";")]
+    parts = [re.sub(r"\s*\(.*?\)\s*", " ", p).strip(" .;") for p in cell.split(";")]
     return tuple(dict.fromkeys(p for p in parts if p))
 
 
@@ -368,7 +368,7 @@ def parse_glossary(review_text: str) -> dict[str, str]:
             abbreviation, expansion = match.groups()
             if sum(ch.isupper() for ch in abbreviation) < 2:
                 continue
-            expansion = re.sub(r"\s*\([^)]*\d{4}[^)]*\)\s*$", "", expansion)
+            expansion = re.sub(r"\s*\([^)]*\d{4}[^)]*\)\s*$", "", expansion.rstrip(" ."))
             expansion = re.sub(r",\s*[A-Z][^,]*(?:et al)?,\s*\d{4}.*$", "", expansion).strip().rstrip(".")
             glossary.setdefault(abbreviation, expansion)
     for match in _INLINE_ABBREVIATION.finditer(review_text):

@@ -244,7 +244,7 @@ def build_index(
     corpus = read_corpus(settings, paths)
     client = chroma_client(settings)
     ids = [p.passage_id for p in corpus.passages]
-    fingerprint = _fingerprint(ids, corpus)
+    fingerprint = _fingerprint(ids, corpus, settings.embedding_model)
     live_name = live_collection_name(settings)
     manifest = _manifest(settings)
     summary_args = dict(
@@ -259,7 +259,8 @@ def build_index(
             return IngestSummary(collection=live_name, embedded=0, reused=len(ids),
                                  seconds=time.perf_counter() - started, unchanged=True, **summary_args)
     known: dict[str, list[float]] = {}
-    if live_name and not rebuild:
+    live_model = manifest.get(ids=[LIVE_ID], include=["metadatas"])["metadatas"][0].get("model") if live_name else None
+    if live_name and not rebuild and live_model == settings.embedding_model:
         # Same id means same embedded text (ids hash the text), so its vector can be reused.
         previous = client.get_collection(live_name).get(ids=ids, include=["embeddings", "documents"])
         by_ref = {r.ref: r for r in corpus.references}
@@ -267,12 +268,21 @@ def build_index(
         known = {i: list(e) for i, e, d in zip(previous["ids"], previous["embeddings"], previous["documents"])
                  if wanted.get(i) == d}
     new_name = f"{settings.collection}_{fingerprint[:12]}_{int(time.time())}"
-    collection = _write_collection(settings, corpus, new_name, known, progress=progress, on_batch=on_batch)
+    try:
+        collection = _write_collection(settings, corpus, new_name, known, progress=progress, on_batch=on_batch)
+    except BaseException:
+        # The live index is untouched; the half-built collection is dropped so nothing is left behind.
+        try:
+            client.delete_collection(new_name)
+        except Exception:
+            pass
+        raise
     manifest.upsert(
         ids=[LIVE_ID, f"meta:{new_name}"],
         embeddings=[[0.0], [0.0]],
         documents=["live pointer", _corpus_meta(corpus)],
-        metadatas=[{"collection": new_name, "fingerprint": fingerprint, "built_at": time.time()},
+        metadatas=[{"collection": new_name, "fingerprint": fingerprint, "built_at": time.time(),
+                    "model": settings.embedding_model},
                    {"collection": new_name}],
     )
     _drop_old(settings, keep=new_name)
@@ -280,10 +290,11 @@ def build_index(
                          seconds=time.perf_counter() - started, unchanged=False, **summary_args)
 
 
-def _fingerprint(ids: Sequence[str], corpus: Corpus) -> str:
+def _fingerprint(ids: Sequence[str], corpus: Corpus, model: str) -> str:
     import hashlib
 
     digest = hashlib.sha1()
+    digest.update(model.encode())  # another embedding model means every vector must be recomputed
     for passage_id in sorted(ids):
         digest.update(passage_id.encode())
     # What ingestion derives from a passage (sentence refs, section) counts too, not only its text.
@@ -364,7 +375,8 @@ def open_index(settings: Settings) -> OpenIndex:
         data = collection.get(include=["metadatas", "documents"])
         meta_doc = _manifest(settings).get(ids=[f"meta:{name}"], include=["documents"])["documents"][0]
     except Exception as error:
-        raise IndexMissingError(f"The index at {settings.chroma_dir} is broken ({error}): run `python -m ingest --rebuild`.") from error
+        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir)
+        raise IndexMissingError(f"The index at {where} is broken ({error}): run `python -m ingest --rebuild`.") from error
     meta = json.loads(meta_doc)
     passages = tuple(passage_from_record(i, m) for i, m in zip(data["ids"], data["metadatas"]))
     return OpenIndex(
