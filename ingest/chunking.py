@@ -142,7 +142,8 @@ def resolve_sentence_refs(
     when the sentence points back at it ("this study", "the authors")."""
     resolved: list[tuple[int, ...]] = []
     seen_in_paragraph: list[int] = []
-    for sentence in sentences:
+    for raw in sentences:
+        sentence = display_text(raw)  # a page-break mark must not hide "this study"
         refs = cited_refs(sentence, flattened=flattened)
         if not refs:
             named: list[int] = []
