@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 import time
+from dataclasses import replace
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
@@ -108,7 +109,9 @@ class Assistant:
 
     def _compose(self, read: ReadQuestion, hits, kept, focus: Sequence[int], previous_refs: Sequence[int]):
         limit = self.settings.answer.max_points
-        claims = rank_claims(read, hits[: self.settings.retrieval.claim_passages], self.idf, self.library)
+        # Once a follow-up's study is known, its own words say what is asked about that study.
+        scoring = replace(read, context=read.clean.text) if focus and read.is_followup else read
+        claims = rank_claims(scoring, hits[: self.settings.retrieval.claim_passages], self.idf, self.library)
         if not focus and _ABOUT_REVIEW.search(read.clean.text):
             # "What do the authors recommend?" asks the review, not the abstracts it cites.
             claims = sorted(claims, key=lambda c: -(c.score + (0.15 if c.source == "review" else -0.1)))
