@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.query import ReadQuestion
 from assistant.records import Citation
@@ -306,7 +306,7 @@ def glossary_notes(text: str, glossary: dict[str, str]) -> list[str]:
     for abbreviation, expansion in glossary.items():
         if len(abbreviation) >= 2 and re.search(rf"(?<![\w-]){re.escape(abbreviation)}(?![\w-])", text):
             notes.append(f"{abbreviation} = {expansion}")
-    return notes[:6]
+    return notes[:4]
 
 
 def compose(
@@ -320,6 +320,12 @@ def compose(
     intro: str | None = None,
 ) -> tuple[str, list[Citation], str | None]:
     """Markdown for the persona, the citations in order of first use, and the evidence line."""
+    if lead is None and points:
+        lead, points = points[0], list(points[1:])  # the strongest sentence leads
+    if read.persona == "therapist":
+        # Plain and short: one line per study, the design and size people need to weigh it.
+        study_lines = [replace(c, text=c.text.split(" Finding:")[0].split("; instruments:")[0].rstrip(".") + ".")
+                       for c in study_lines]
     ordered = ([lead] if lead else []) + list(study_lines) + list(points) + list(caveats)
     citations: list[Citation] = []
     seen: set[int] = set()

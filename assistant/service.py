@@ -79,7 +79,7 @@ class Assistant:
         kept = diversify(hits, max(self.settings.retrieval.top_k, 5), self.settings.retrieval.per_study_cap)
         retrieve_ms = _ms(retrieve_started)
         compose_started = time.perf_counter()
-        reason = self._abstain_reason(read, hits, unknown_named)
+        reason = self._abstain_reason(read, hits, unknown_named, named)
         if reason:
             text = f"{reason} {SCOPE}"
             if read.clean.notes:
@@ -144,7 +144,7 @@ class Assistant:
             # More detail about the same study costs the reader no extra sources.
             same = [c for c in chosen[1:] if set(c.refs) <= set(lead.refs) and c.score >= lead.score * 0.5]
             points = same + [c for c in points if c not in same]
-            wanted = limit if read.persona != "therapist" else 3
+            wanted = limit if read.persona != "therapist" else 2
         points = points[:wanted]
         caveats: list[Claim] = []
         if read.route in ("effect", "overview", "contrast") and not focus:
@@ -203,12 +203,12 @@ class Assistant:
         # "They"/"that study" point at the earlier answer's study only when it was about one study.
         return refs, (refs if len(set(refs)) <= 2 else ())
 
-    def _abstain_reason(self, read: ReadQuestion, hits, unknown_named: Sequence[str]) -> str | None:
+    def _abstain_reason(self, read: ReadQuestion, hits, unknown_named: Sequence[str], named: Sequence[int] = ()) -> str | None:
         if unknown_named:
             return (f"The review does not cite any study by {', '.join(unknown_named)}, so I cannot say what it found; "
                     "I will not guess.")
         best = max((h.dense for h in hits), default=0.0)
-        if best < self.settings.answer.abstain_below:
+        if best < self.settings.answer.abstain_below and not named:
             return "The review and the abstracts it cites do not answer this question."
         unknown = self.unknown_terms(read)
         if unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max:
@@ -247,7 +247,8 @@ class Assistant:
 
     def meaning_carried(self, text: str, words: Sequence[str]) -> float:
         """How much of the question's meaning those words carry: 1 - cos(question, question without them)."""
-        pattern = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")\w*")
+        # The word goes with the noun it qualifies ("airline pilots", "blood pressure").
+        pattern = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")\w*('s|s')?(\s+(?!(?:" + _GLUE + r")\b)[a-z]+)?")
         reduced = pattern.sub(" ", text)
         full, rest = self._embeddings.embed_documents([text, reduced])  # one batch: one forward pass
         return 1.0 - float(sum(a * b for a, b in zip(full, rest)))
@@ -280,6 +281,9 @@ def _dominant_study(hits) -> tuple[int, ...]:
             counts[hit.passage.refs[0]] = counts.get(hit.passage.refs[0], 0) + 1
     best = max(counts.items(), key=lambda kv: kv[1], default=(0, 0))
     return (best[0],) if best[1] >= 3 else ()
+
+
+_GLUE = "of|the|a|an|and|or|to|in|on|at|for|with|from|by|after|before|during|is|are|was|were|do|does|did|have|has|help|helps"
 
 
 def _dense_query(read: ReadQuestion) -> str:

@@ -60,17 +60,26 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
 
 
+_FILLER = {"of", "the", "for", "and", "to", "in", "a", "version", "s"}
+
+
 def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequence[StudyRecord]) -> set[str]:
     """Instrument abbreviations the question names, directly or by their full name."""
     names = {i.upper() for r in records for i in r.instruments}
     q = f" {_norm(question)} "
     found = {n for n in names if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", question, re.IGNORECASE)}
     if not found:
-        for abbreviation, expansion in sorted(glossary.items(), key=lambda kv: -len(kv[1])):
-            core = _norm(re.sub(r"\([^)]*\)", "", expansion.split(",")[0]))
-            if abbreviation.upper() in names and len(core) > 6 and f" {core} " in q:
-                found.add(abbreviation.upper())
-                break
+        # By full name, in any word order ("short form of the Self-Compassion Scale"); the
+        # fullest name wins, so the short form is not read as the long scale.
+        words = set(q.split())
+        best: tuple[int, str] | None = None
+        for abbreviation, expansion in glossary.items():
+            core = {w for w in _norm(re.sub(r"\([^)]*\)", "", expansion.split(",")[0])).split() if w not in _FILLER}
+            if abbreviation.upper() in names and len(core) >= 2 and core <= words:
+                if best is None or len(core) > best[0]:
+                    best = (len(core), abbreviation.upper())
+        if best:
+            found.add(best[1])
     return found
 
 

@@ -34,7 +34,7 @@ class AnswerSettings(BaseModel):
     max_points: int = Field(5, description="Supporting points in a default answer.")
     max_question_chars: int = Field(2000, description="Longer questions are cut to this length, with a note.")
     abstain_below: float = Field(0.30, description="Best dense similarity under which the corpus is taken not to answer.")
-    unknown_meaning_max: float = Field(0.045, description="Abstain when words absent from the corpus carry more than this share of the question's meaning (1 - cosine).")
+    unknown_meaning_max: float = Field(0.08, description="Abstain when words absent from the corpus carry more than this share of the question's meaning (1 - cosine).")
     point_ratio: float = Field(0.75, description="A supporting point must score at least this share of the lead claim's score.")
 
 
