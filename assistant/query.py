@@ -47,6 +47,7 @@ LEXICON: dict[str, str] = {
     r"\b(future (research|studies|work)|next steps|research gaps?|call for)\b": "future research should recommended",
     r"\beffect sizes?\b": "d Cohen's d effect size",
     r"\b(recommend\w*|advi[sc]e|should (we|they|programmes|programs|training))\b": "recommendation priority should recommended",
+    r"\b(say|said|describe[ds]?|report(ed)?) (it|they|the course|the training|the programme|the program) (did|does|gave)\b|\b(get|got|gain(ed)?) out of\b|\bdo for (them|me|you)\b": "benefits effects experienced impact",
     r"\bcorrelat\w*\b": "r correlated correlation association",
     r"\bvariance\b": "variance accounted explained predicted",
     r"\b(earlier|previous|prior|other|existing) (systematic )?reviews?\b|\bmeta-analys[ie]s\b": "systematic reviews review studies meta-analyses",

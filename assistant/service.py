@@ -47,6 +47,10 @@ class Assistant:
             index.passages, index.texts, index.collection, self._embed, rrf_k=settings.retrieval.rrf_k
         )
         self.idf = idf_table(index.texts)
+        # One query at a time needs one thread; two threads on two busy cores stall each other.
+        import torch
+
+        torch.set_num_threads(1)
         expansion_words = {t for replacement in LEXICON.values() for t in tokenize(replacement)}
         self.known_words = self.retriever.vocabulary | expansion_words
         self.known_stems = {_stem(w) for w in self.known_words}

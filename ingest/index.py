@@ -365,10 +365,13 @@ class OpenIndex:
 
 def open_index(settings: Settings) -> OpenIndex:
     """Loads the live collection's passages and vectors and the corpus metadata."""
-    name = live_collection_name(settings)
+    if not settings.chroma_host and not (settings.chroma_dir / "chroma.sqlite3").exists():
+        name = None  # nothing to open, and nothing is created by looking
+    else:
+        name = live_collection_name(settings)
     if name is None:
         where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir)
-        raise IndexMissingError(f"No index found at {where}: run `python -m ingest` (takes about a minute).")
+        raise IndexMissingError(f"No index found at {where}: run `python -m ingest` (takes under a minute).")
     client = chroma_client(settings)
     try:
         collection = client.get_collection(name)
