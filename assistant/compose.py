@@ -205,7 +205,7 @@ def pick_claims(claims: Sequence[Claim], limit: int, *, per_passage: int = 2, pe
     per: dict[str, int] = {}
     per_refs: dict[tuple[int, ...], int] = {}
     for claim in claims:
-        if per.get(claim.passage_id, 0) >= per_passage or per_refs.get(claim.refs, 0) >= per_study:
+        if per.get(claim.passage_id, 0) >= per_passage or (claim.refs and per_refs.get(claim.refs, 0) >= per_study):
             continue
         if any(_similar(claim.text, c.text) for c in chosen):
             continue

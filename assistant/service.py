@@ -12,7 +12,7 @@ from functools import lru_cache
 from assistant.compose import Claim, Library, compose, idf_table, pick_claims, rank_claims, study_line
 from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
 from assistant.records import Answer, RetrievedPassage
-from assistant.retrieve import HybridRetriever, diversify, tokenize
+from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.studies import named_studies, structured_matches
 from ingest.index import get_embeddings, open_index
 from ingest.settings import Settings, get_settings
@@ -47,6 +47,8 @@ class Assistant:
             index.passages, index.texts, index.collection, self._embed, rrf_k=settings.retrieval.rrf_k
         )
         self.idf = idf_table(index.texts)
+        prose = {p.order: p for p in index.passages if p.kind == "prose"}
+        self._next_prose = {order: prose[order + 1] for order in prose if order + 1 in prose}
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
 
@@ -115,7 +117,8 @@ class Assistant:
         limit = self.settings.answer.max_points
         # Once a follow-up's study is known, its own words say what is asked about that study.
         scoring = replace(read, context=read.clean.text) if focus and read.is_followup else read
-        claims = rank_claims(scoring, hits[: self.settings.retrieval.claim_passages], self.idf, self.library)
+        pool = self._with_continuations(hits[: self.settings.retrieval.claim_passages])
+        claims = rank_claims(scoring, pool, self.idf, self.library)
         if not focus and _ABOUT_REVIEW.search(read.clean.text):
             # "What do the authors recommend?" asks the review, not the abstracts it cites.
             claims = sorted(claims, key=lambda c: -(c.score + (0.15 if c.source == "review" else -0.1)))
@@ -154,6 +157,18 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _with_continuations(self, hits: Sequence[Hit], top: int = 8) -> list[Hit]:
+        """The best prose passages bring the next passage of their paragraph along: the review
+        often names a study in one sentence and gives its result in the next."""
+        pool = list(hits)
+        present = {h.passage.passage_id for h in pool}
+        for hit in hits[:top]:
+            following = self._next_prose.get(hit.passage.order) if hit.passage.kind == "prose" else None
+            if following is not None and following.passage_id not in present:
+                pool.append(Hit(following, hit.score * 0.9, hit.dense * 0.95, 0.0))
+                present.add(following.passage_id)
+        return pool
 
     def _listed_refs(self, read: ReadQuestion, claims: Sequence[Claim], focus: Sequence[int]) -> list[tuple[int, str]]:
         """The studies a list question (or a question about a named group of studies) asks for:
