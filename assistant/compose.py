@@ -22,6 +22,16 @@ _CONTRAST_CUE = re.compile(
     re.IGNORECASE,
 )
 _DEFINITION_CUE = re.compile(r"\b(entails|refers to|involves|is defined|defined as|definition|is referred)\b", re.IGNORECASE)
+_ANSWER_TYPES = [
+    (re.compile(r"\b(effect sizes?|cohen)", re.I), re.compile(r"\bd\s*[=>]\s*[-−]?\d|\bd\s*\$?\s*[>=]")),
+    (re.compile(r"\bcorrelat", re.I), re.compile(r"\br\s*=\s*[-−]?\.?\d")),
+    (re.compile(r"\b(variance|percent\w*|share|proportion|how much of)\b|%", re.I), re.compile(r"\d\s?%")),
+    (re.compile(r"\b(how many|number of|sample size|how big|how large)\b", re.I),
+     re.compile(r"\b[nN]\s*=\s*\d+|\b\d+\s+(\w+\s+)?(participants|psychologists|trainees|therapists|counsel\w+|students|people|professionals|records|studies|publications|articles)\b|"
+                r"\b(twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)[\w-]*\b", re.I)),
+    (re.compile(r"\b(how long|duration|how often|how much time)\b", re.I),
+     re.compile(r"\b\d+(\.\d+)?[- ]?(weeks?|months?|hours?|minutes?|min|days?)\b", re.I)),
+]
 FINDING_BONUS = 0.06
 METHOD_PENALTY = 0.15
 _NUMBER = re.compile(r"\d")
@@ -108,6 +118,11 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
     bonus = 0.0
     if read.route == "numeric" and (_NUMBER.search(strip_markers(sentence.text)) or _NUMBER_WORD.search(sentence.text)):
         bonus += 0.25
+        # The kind of number asked for: an effect size, a correlation, a share, a count, a duration.
+        for asked, answer in _ANSWER_TYPES:
+            if asked.search(read.clean.text) and answer.search(sentence.text):
+                bonus += 0.3
+                break
     if read.route == "definition" and _DEFINITION_CUE.search(sentence.text):
         bonus += 0.2
     if read.route == "contrast" and _CONTRAST_CUE.search(sentence.text):
@@ -166,10 +181,18 @@ def table_claims(record: StudyRecord, label: str) -> list[Claim]:
 
 
 def rank_claims(
-    read: ReadQuestion, hits: Sequence[Hit], idf: dict[str, float], library: "Library | None" = None
+    read: ReadQuestion, hits: Sequence[Hit], idf: dict[str, float], library: "Library | None" = None,
+    known_texts: Sequence[str] = (),
 ) -> list[Claim]:
-    """Every sentence (and table cell) of the retrieved passages as a candidate claim, best first."""
+    """Every sentence (and table cell) of the retrieved passages as a candidate claim, best first.
+    `known_texts` are passages about the study already identified: words common to them name the
+    study rather than what is asked about it, so they count less."""
     weights = query_weights(read, idf)
+    if known_texts:
+        token_sets = [set(tokenize(strip_markers(t))) for t in known_texts]
+        for token in weights:
+            share = sum(token in tokens for tokens in token_sets) / len(token_sets)
+            weights[token] *= 1.0 - 0.8 * share
     claims: list[Claim] = []
     top = max((h.score for h in hits), default=1.0) or 1.0
     for hit in hits:

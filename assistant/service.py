@@ -6,6 +6,8 @@ import bisect
 import re
 import time
 from dataclasses import replace
+
+import numpy as np
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
@@ -48,6 +50,12 @@ class Assistant:
         )
         self.idf = idf_table(index.texts)
         prose = {p.order: p for p in index.passages if p.kind == "prose"}
+        vectors = index.collection.get(include=["embeddings"])
+        self._vector_of = dict(zip(vectors["ids"], np.asarray(vectors["embeddings"], dtype=np.float32)))
+        self._by_study: dict[int, list] = {}
+        for passage in index.passages:
+            if passage.refs and len(set(passage.refs)) == 1 and passage.kind != "reference":
+                self._by_study.setdefault(passage.refs[0], []).append(passage)
         self._next_prose = {order: prose[order + 1] for order in prose if order + 1 in prose}
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
@@ -118,7 +126,10 @@ class Assistant:
         # Once a follow-up's study is known, its own words say what is asked about that study.
         scoring = replace(read, context=read.clean.text) if focus and read.is_followup else read
         pool = self._with_continuations(hits[: self.settings.retrieval.claim_passages])
-        claims = rank_claims(scoring, pool, self.idf, self.library)
+        if focus:
+            pool = self._with_study_passages(pool, focus, _dense_query(read))
+        known = [p.text for ref in focus for p in self._by_study.get(ref, [])]
+        claims = rank_claims(scoring, pool, self.idf, self.library, known_texts=known)
         if not focus and _ABOUT_REVIEW.search(read.clean.text):
             # "What do the authors recommend?" asks the review, not the abstracts it cites.
             claims = sorted(claims, key=lambda c: -(c.score + (0.15 if c.source == "review" else -0.1)))
@@ -169,6 +180,21 @@ class Assistant:
                 pool.append(Hit(following, hit.score * 0.9, hit.dense * 0.95, 0.0))
                 present.add(following.passage_id)
         return pool
+
+    def _with_study_passages(self, pool: list[Hit], focus: Sequence[int], query: str) -> list[Hit]:
+        """Every passage about the studies asked about competes, scored by its own similarity:
+        a detail such as an effect size may sit in a passage the ranking left out."""
+        present = {h.passage.passage_id for h in pool}
+        floor = min((h.score for h in pool), default=0.0)
+        query_vector = np.asarray(self._embed(query), dtype=np.float32)
+        extra = []
+        for ref in focus:
+            for passage in self._by_study.get(ref, []):
+                vector = self._vector_of.get(passage.passage_id)
+                if passage.passage_id in present or vector is None:
+                    continue
+                extra.append(Hit(passage, floor, float(vector @ query_vector), 0.0))
+        return pool + extra
 
     def _listed_refs(self, read: ReadQuestion, claims: Sequence[Claim], focus: Sequence[int]) -> list[tuple[int, str]]:
         """The studies a list question (or a question about a named group of studies) asks for:
