@@ -149,6 +149,8 @@ class Assistant:
             floor = (chosen[0].score * self.settings.answer.point_ratio) if chosen else 0.0
             points = [c for c in chosen if c.score >= floor]
             return compose(read, None, points, [], self.library, study_lines=study_lines, intro=_list_intro(len(refs)))
+        if len(focus) == 1 and (read.route == "overview" or _PROFILE.search(read.clean.text)) and read.persona != "therapist":
+            return self._study_profile(read, focus[0], claims)
         broad = not focus and read.route in ("effect", "overview", "contrast", "list", "definition")
         chosen = pick_claims(claims, limit + 4, per_study=1 if broad else (limit + 1 if focus else 3))
         lead = chosen[0] if chosen else None
@@ -168,6 +170,20 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _study_profile(self, read: ReadQuestion, ref: int, claims: Sequence[Claim]):
+        """'Tell me about study X': how it was done, then everything it found, from the review's
+        table row and text and from its abstract, best-matching first."""
+        own = [c for c in claims if c.refs == (ref,)]
+        record = self.library.records.get(ref)
+        profile: list[Claim] = []
+        if record is not None:
+            rows = [c for c in own if c.passage_id.startswith("table:")]
+            profile = rows[:1] + [c for c in rows[1:]]
+        findings = [c for c in own if not c.passage_id.startswith("table:")]
+        chosen = pick_claims(profile + findings, 8, per_passage=3, per_study=99)
+        lead = chosen[0] if chosen else None
+        return compose(read, lead, chosen[1:], [], self.library)
 
     def _with_continuations(self, hits: Sequence[Hit], top: int = 8) -> list[Hit]:
         """The best prose passages bring the next passage of their paragraph along: the review
@@ -328,6 +344,7 @@ def _dominant_study(hits) -> tuple[int, ...]:
     return (best[0],) if best[1] >= 3 else ()
 
 
+_PROFILE = re.compile(r"\b(summar\w*|tell me about|describe|overview of|what did .{0,60} (find|show|report)|main (findings|results))\b", re.IGNORECASE)
 _GLUE = "of|the|a|an|and|or|to|in|on|at|for|with|from|by|after|before|during|is|are|was|were|do|does|did|have|has|help|helps"
 
 
