@@ -40,7 +40,7 @@ LEXICON: dict[str, str] = {
     r"\b(empath(y|ic|etic)|car(e|ing) for (clients|patients|others))\b": "compassion for others empathy",
     r"\b(clients?|patients?)\b": "clients patients therapeutic relationship",
     r"\b(courses?|workshops?|programmes?|programs?|trainings?|interventions?)\b": "training program intervention",
-    r"\b(last(ed|ing)?|kept|maintained|follow[- ]?up|later|months later|long[- ]term)\b": "maintained follow-up",
+    r"\b(last(ed|ing)?|kept|maintained|follow[- ]?ups?|follow(ed|ing)? (\w+ )?up|later|months later|long[- ]term|afterwards?)\b": "maintained follow-up",
     r"\bhow long\b": "duration weeks length",
     r"\b(weakness(es)?|shortcomings?|flaws?|problems with|caveats?|limits)\b": "limitations",
     r"\b(correlational|surveys?|questionnaire studies)\b": "cross-sectional",

@@ -11,7 +11,7 @@ import numpy as np
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-from assistant.compose import Claim, Library, compose, idf_table, pick_claims, rank_claims, study_line
+from assistant.compose import Claim, Library, table_claims, compose, idf_table, pick_claims, rank_claims, study_line
 from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
 from assistant.records import Answer, RetrievedPassage
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
@@ -175,13 +175,14 @@ class Assistant:
         """'Tell me about study X': how it was done, then everything it found, from the review's
         table row and text and from its abstract, best-matching first."""
         own = [c for c in claims if c.refs == (ref,)]
-        record = self.library.records.get(ref)
-        profile: list[Claim] = []
-        if record is not None:
-            rows = [c for c in own if c.passage_id.startswith("table:")]
-            profile = rows[:1] + [c for c in rows[1:]]
-        findings = [c for c in own if not c.passage_id.startswith("table:")]
-        chosen = pick_claims(profile + findings, 8, per_passage=3, per_study=99)
+        rows = [c for c in own if c.passage_id.startswith("table:")]
+        if rows:
+            # The table row in its printed order: design first, then each finding.
+            record = self.library.records[ref]
+            printed = table_claims(record, self.library.label(ref))
+            rows = [next(c for c in rows if c.quote == p.quote) for p in printed if any(c.quote == p.quote for c in rows)]
+        others = pick_claims([c for c in own if not c.passage_id.startswith("table:")], 3, per_passage=2)
+        chosen = (rows + others)[:9]
         lead = chosen[0] if chosen else None
         return compose(read, lead, chosen[1:], [], self.library)
 
