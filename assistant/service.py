@@ -100,8 +100,8 @@ class Assistant:
                 text = "\n\n".join([*read.clean.notes, text])
             return self._answer(id, read, text, [], kept, True, None, started, retrieve_ms, compose_started)
         focus = named or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
-        if not focus and read.route in ("fact", "numeric"):
-            focus = _dominant_study(hits[:4])
+        if not focus and read.route in ("fact", "numeric", "effect", "contrast"):
+            focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r))
         markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)
         if read.clean.notes:
             markdown = "\n\n".join(["_" + " ".join(read.clean.notes) + "_", markdown])
