@@ -145,7 +145,8 @@ class Assistant:
             # Beside the list, only the text's own sentences about the listed studies.
             claims = [c for c in claims if c.refs and set(c.refs) <= listed and not c.passage_id.startswith("table:")
                       and not any(c.quote == line.quote for line in study_lines)]
-            chosen = pick_claims(claims, 2, per_study=1)
+            few = len(refs) <= 2  # one or two studies: say more about each
+            chosen = pick_claims(claims, 3 if few else 2, per_study=3 if few else 1)
             floor = (chosen[0].score * self.settings.answer.point_ratio) if chosen else 0.0
             points = [c for c in chosen if c.score >= floor]
             return compose(read, None, points, [], self.library, study_lines=study_lines, intro=_list_intro(len(refs)))
@@ -345,7 +346,7 @@ def _dominant_study(hits) -> tuple[int, ...]:
     return (best[0],) if best[1] >= 3 else ()
 
 
-_PROFILE = re.compile(r"\b(summar\w*|tell me about|describe|overview of|what did .{0,60} (find|show|report)|main (findings|results))\b", re.IGNORECASE)
+_PROFILE = re.compile(r"\b(summar\w*|tell me about|describe|overview of|what did .{0,80} (find|show|report|say|describe|experience)|main (findings|results))\b", re.IGNORECASE)
 _GLUE = "of|the|a|an|and|or|to|in|on|at|for|with|from|by|after|before|during|is|are|was|were|do|does|did|have|has|help|helps"
 
 
