@@ -32,6 +32,7 @@ _ANSWER_TYPES = [
     (re.compile(r"\b(how long|duration|how often|how much time)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?[- ]?(weeks?|months?|hours?|minutes?|min|days?)\b", re.I)),
 ]
+ENTITY_BONUS = 0.1
 FINDING_BONUS = 0.06
 METHOD_PENALTY = 0.15
 _NUMBER = re.compile(r"\d")
@@ -129,6 +130,8 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
         bonus += 0.2
     if len(sentence.text) < 40:
         bonus -= 0.1  # fragments and bare cells make poor claims
+    if read.entities and any(re.search(rf"(?<![\w-]){re.escape(e)}(?![\w-])", sentence.text) for e in read.entities):
+        bonus += ENTITY_BONUS  # the programme or scale the question names
     if _META.search(sentence.text):
         bonus -= 0.3
     if read.route != "numeric":

@@ -116,6 +116,7 @@ class ReadQuestion:
     context: str = ""  # the question with the last question of a follow-up before it
     expansions: tuple[str, ...] = field(default=())
     is_followup: bool = False
+    entities: tuple[str, ...] = field(default=())  # glossary abbreviations the question names (MSC, CBI, ...)
 
 
 def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:
@@ -199,6 +200,25 @@ def expand_terms(question: str, glossary: dict[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(expansions))
 
 
+_GENERIC_NAME_WORDS = {"program", "programme", "scale", "questionnaire", "inventory", "version", "the", "of", "for",
+                       "and", "to", "in", "a", "form", "index", "group", "s"}
+
+
+def named_entities(question: str, glossary: dict[str, str]) -> tuple[str, ...]:
+    """Abbreviations of the glossary the question names, by abbreviation or by full name in any word order."""
+    lowered = question.lower()
+    words = set(re.findall(r"[a-z0-9]+", lowered))
+    found = []
+    for abbreviation, expansion in glossary.items():
+        if re.search(rf"(?<![\w-]){re.escape(abbreviation.lower())}(?![\w-])", lowered):
+            found.append(abbreviation)
+            continue
+        core = set(re.findall(r"[a-z0-9]+", re.sub(r"\([^)]*\)", "", expansion.split(",")[0]).lower())) - _GENERIC_NAME_WORDS
+        if len(core) >= 2 and core <= words:
+            found.append(abbreviation)
+    return tuple(found)
+
+
 def read_question(
     raw: str | None,
     history: Sequence[str] = (),
@@ -224,5 +244,6 @@ def read_question(
         search_text=" ".join([context, *expansions]).strip(),
         context=context,
         expansions=expansions,
+        entities=named_entities(clean.text, glossary or {}),
         is_followup=followup,
     )
