@@ -264,12 +264,19 @@ def table_quote(record: StudyRecord, focus: str) -> str:
     return cell
 
 
-def study_line(record: StudyRecord, library: Library, focus: str) -> Claim:
+def best_finding(record: StudyRecord, question: str) -> str:
+    """The finding of a table row that speaks most to the question (the first one if none does)."""
+    pieces = [c.quote for c in table_claims(record, "")[1:]] or [table_quote(record, "findings")]
+    wanted = set(tokenize(question))
+    return max(pieces, key=lambda piece: (len(wanted & set(tokenize(piece))), -pieces.index(piece)))
+
+
+def study_line(record: StudyRecord, library: Library, focus: str, question: str = "") -> Claim:
     n = f"N = {record.n}" if record.n else ""
     parts = [record.design, n, record.sample]
     if focus == "instruments" or record.instruments:
         parts.append("instruments: " + ", ".join(record.instruments) if record.instruments else "")
-    finding = table_quote(record, "findings")
+    finding = best_finding(record, question) if question else table_quote(record, "findings")
     head = "; ".join(p for p in parts if p)
     text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. Finding: {finding.rstrip('.')}."
     return Claim(text=text, refs=(record.ref,), quote=table_quote(record, focus) if focus != "findings" else finding,
@@ -322,8 +329,14 @@ def _marker(claim: Claim) -> str:
     return format_refs(claim.refs) if claim.refs else "[review]"
 
 
-def _claim_text(claim: Claim) -> str:
+def _claim_text(claim: Claim, library: "Library | None" = None) -> str:
     text = claim.text.strip()
+    if library is not None and claim.refs and len(claim.refs) <= 3:
+        # Name the studies a sentence cites without naming them, so the reader sees who found it.
+        unnamed = [r for r in claim.refs if r in library.references
+                   and library.label(r).split(" ")[0].split("-")[0].lower() not in text.lower()]
+        if unnamed:
+            text = f"{text.rstrip()} ({'; '.join(library.label(r) for r in unnamed)})"
     if claim.refs and not re.search(r"\[\d", text):
         text = f"{text.rstrip('.')} {_marker(claim)}."
     if not claim.refs:
@@ -373,14 +386,14 @@ def compose(
             lines += ["", "**What else the research says:**"] + [f"- {_claim_text(c)}" for c in points]
     elif read.persona == "educator":
         if lead:
-            lines.append(f"**Overview:** {_claim_text(lead)}")
+            lines.append(f"**Overview:** {_claim_text(lead, library)}")
         if points:
-            lines += ["", "**Key points:**"] + [f"{i}. {_claim_text(c)}" for i, c in enumerate(points, 1)]
+            lines += ["", "**Key points:**"] + [f"{i}. {_claim_text(c, library)}" for i, c in enumerate(points, 1)]
     else:
         if lead:
-            lines.append(_claim_text(lead))
+            lines.append(_claim_text(lead, library))
         if points:
-            lines += ["", "**Supporting evidence:**"] + [f"- {_claim_text(c)}" for c in points]
+            lines += ["", "**Supporting evidence:**"] + [f"- {_claim_text(c, library)}" for c in points]
     if study_lines:
         heading = intro or f"**Studies ({len(study_lines)}):**"
         lines += ["", heading] + [f"- {c.text}" for c in study_lines]

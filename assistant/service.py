@@ -140,7 +140,7 @@ class Assistant:
             claims = own or shared or claims
         refs = self._listed_refs(read, claims, focus)
         if refs:
-            study_lines = [self._study_line(r, claims, record_focus) for r, record_focus in refs]
+            study_lines = [self._study_line(r, claims, record_focus, read.clean.text) for r, record_focus in refs]
             listed = {r for r, _ in refs}
             # Beside the list, only the text's own sentences about the listed studies.
             claims = [c for c in claims if c.refs and set(c.refs) <= listed and not c.passage_id.startswith("table:")
@@ -244,10 +244,10 @@ class Assistant:
 
         return ref in self.library.records or _design_group(self.library.design(ref)) is not None
 
-    def _study_line(self, ref: int, claims: Sequence[Claim], record_focus: str) -> Claim:
+    def _study_line(self, ref: int, claims: Sequence[Claim], record_focus: str, question: str = "") -> Claim:
         record = self.library.records.get(ref)
         if record is not None:
-            return study_line(record, self.library, record_focus)
+            return study_line(record, self.library, record_focus, question)
         best = next((c for c in claims if ref in c.refs and len(c.refs) == 1), None) or next(c for c in claims if ref in c.refs)
         design = self.library.design(ref) or ""
         n = self.library.sample_size(ref)

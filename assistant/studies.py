@@ -115,6 +115,9 @@ _SAMPLE_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(practi[sc]ing|working|licensed|qualified) (psychologists|therapists|professionals)\b",
      lambda r: "practicing" in r.sample.lower() or r.sample.lower().startswith("psychologists")),
 ]
+# How the tables print an outcome: burnout also as its components.
+_OUTCOME_FORMS = {"burnout": r"burnout|emotional exhaustion|depersonali[sz]ation|compassion fatigue",
+                  "well-being": r"well-being|wellbeing|happiness", "depression": r"depress"}
 _OUTCOMES = ["burnout", "compassion fatigue", "secondary traumatic stress", "depression", "anxiety", "well-being",
              "stress", "mindfulness", "self-efficacy", "emotion regulation", "compassion for others", "help-seeking",
              "perfectionis", "impostor", "therapeutic presence", "work-life balance", "forgiveness"]
@@ -157,7 +160,7 @@ def structured_matches(
             strength = strength or level
     outcomes = [o for o in _OUTCOMES if o in question and not (o == "stress" and "traumatic stress" in question)]
     if outcomes:
-        narrowed = [r for r in selected if any(o in r.findings.lower() for o in outcomes)]
+        narrowed = [r for r in selected if any(re.search(_OUTCOME_FORMS.get(o, re.escape(o)), r.findings.lower()) for o in outcomes)]
         if narrowed and (strength or re.search(r"\b(associat|relat|link|correlat|measured|assessed)", question)):
             selected, strength = narrowed, strength or "loose"
     if not strength:
