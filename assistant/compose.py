@@ -153,6 +153,7 @@ def _claim_from_sentence(sentence: Sentence, passage: Passage, score: float) -> 
 
 
 _SHORT_CELL = 220
+_FINDINGS_COLUMN = re.compile(r"result|association|relationship|finding|ideas", re.IGNORECASE)
 _LETTERED = re.compile(r"(?=\([a-h]\)\s)")
 
 
@@ -264,11 +265,22 @@ def table_quote(record: StudyRecord, focus: str) -> str:
     return cell
 
 
-def best_finding(record: StudyRecord, question: str) -> str:
+def best_finding(record: StudyRecord, question: str) -> tuple[str, str]:
     """The finding of a table row that speaks most to the question (the first one if none does)."""
-    pieces = [c.quote for c in table_claims(record, "")[1:]] or [table_quote(record, "findings")]
+    pieces: list[tuple[str, str]] = []  # (column heading, finding as printed)
+    for index, cell in enumerate(record.cells):
+        column = record.columns[index] if index < len(record.columns) else ""
+        if index == 0 or not _FINDINGS_COLUMN.search(column) or not cell.strip():
+            continue
+        parts = re.sub(r"<[^>]+>", " ", cell).split("•") if "•" in cell else _LETTERED.split(cell)
+        pieces += [(column, re.sub(r"\s+", " ", p).strip()) for p in parts if len(p.strip()) > 3]
+    if not pieces:
+        return "Finding", table_quote(record, "findings")
     wanted = set(tokenize(question))
-    return max(pieces, key=lambda piece: (len(wanted & set(tokenize(piece))), -pieces.index(piece)))
+    # The column heading counts too: "mediation" names the column of mediation findings.
+    column, piece = max(pieces, key=lambda cp: (len(wanted & set(tokenize(" ".join(cp)))), -pieces.index(cp)))
+    inner = re.search(r"\(([^)]+)\)", column)
+    return (inner.group(1) if inner else column).capitalize(), piece
 
 
 def study_line(record: StudyRecord, library: Library, focus: str, question: str = "") -> Claim:
@@ -276,9 +288,9 @@ def study_line(record: StudyRecord, library: Library, focus: str, question: str 
     parts = [record.design, n, record.sample]
     if focus == "instruments" or record.instruments:
         parts.append("instruments: " + ", ".join(record.instruments) if record.instruments else "")
-    finding = best_finding(record, question) if question else table_quote(record, "findings")
+    heading, finding = best_finding(record, question) if question else ("Finding", table_quote(record, "findings"))
     head = "; ".join(p for p in parts if p)
-    text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. Finding: {finding.rstrip('.')}."
+    text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. {heading}: {finding.rstrip('.')}."
     return Claim(text=text, refs=(record.ref,), quote=table_quote(record, focus) if focus != "findings" else finding,
                  source="review", score=1.0, passage_id=f"table:{record.ref}")
 
@@ -344,6 +356,14 @@ def _claim_text(claim: Claim, library: "Library | None" = None) -> str:
     return text
 
 
+def _short_line(text: str) -> str:
+    """A study line without instruments and finding: who, design, N, sample."""
+    start = max(text.find(" — "), 0)
+    cut = re.search(r"\. [A-Z][^:]{0,80}: ", text[start:])
+    head = text[: start + cut.start()] if cut else text
+    return head.split("; instruments:")[0].rstrip(".") + "."
+
+
 def glossary_notes(text: str, glossary: dict[str, str]) -> list[str]:
     notes = []
     for abbreviation, expansion in glossary.items():
@@ -367,8 +387,7 @@ def compose(
         lead, points = points[0], list(points[1:])  # the strongest sentence leads
     if read.persona == "therapist":
         # Plain and short: one line per study, the design and size people need to weigh it.
-        study_lines = [replace(c, text=c.text.split(" Finding:")[0].split("; instruments:")[0].rstrip(".") + ".")
-                       for c in study_lines]
+        study_lines = [replace(c, text=_short_line(c.text)) for c in study_lines]
     ordered = ([lead] if lead else []) + list(study_lines) + list(points) + list(caveats)
     citations: list[Citation] = []
     seen: set[int] = set()
