@@ -348,7 +348,10 @@ def _claim_text(claim: Claim, library: "Library | None" = None) -> str:
         unnamed = [r for r in claim.refs if r in library.references
                    and library.label(r).split(" ")[0].split("-")[0].lower() not in text.lower()]
         if unnamed:
-            text = f"{text.rstrip()} ({'; '.join(library.label(r) for r in unnamed)})"
+            names = "; ".join(library.label(r) for r in unnamed)
+            if not re.search(r"\[\d", text):
+                text = f"{text.rstrip().rstrip('.')} {_marker(claim)}"
+            text = f"{text.rstrip().rstrip('.')} — {names}."
     if claim.refs and not re.search(r"\[\d", text):
         text = f"{text.rstrip('.')} {_marker(claim)}."
     if not claim.refs:
