@@ -157,7 +157,9 @@ class Assistant:
         lead = chosen[0] if chosen else None
         floor = (lead.score if lead else 0.0) * self.settings.answer.point_ratio
         wanted = 2 if read.persona == "therapist" else limit - 2
-        points = [c for c in chosen[1:] if c.score >= floor]
+        own_floor = floor * 0.7 if _ABOUT_REVIEW.search(read.clean.text) and not focus else floor
+        # A question about the review's own work may take more of its own sentences (no extra sources).
+        points = [c for c in chosen[1:] if c.score >= (own_floor if not c.refs else floor)]
         if lead and lead.refs and read.route in ("fact", "numeric"):
             # A pointed question is about one study: other studies only when they score nearly as well.
             points = [c for c in points if set(c.refs) <= set(lead.refs) or c.score >= lead.score * 0.95]
