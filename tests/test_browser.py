@@ -75,6 +75,7 @@ def test_an_answer_links_its_markers_to_source_cards(page):
     marker.wait_for()
     ref = marker.get_attribute("href").removeprefix("#src-")
     card = page.locator(f"#sources #src-{ref}")
+    card.wait_for()  # the sources panel renders in the same update, a moment after the chat
     assert card.count() == 1
     card_text = card.inner_text()
     assert re.search(r"doi:10\.|review", card_text), card_text
