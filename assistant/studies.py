@@ -84,7 +84,7 @@ def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequ
 
 
 _DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
-    (r"\b(randomi[sz]ed|rcts?|trials?)\b", lambda r: "rct" in r.design.lower() or "randomized" in r.design.lower()),
+    (r"\b(randomi[sz]ed|rcts?|trials?)\b", lambda r: ("rct" in r.design.lower() or "randomized" in r.design.lower()) and "non-randomized" not in r.design.lower()),
     (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b(?!.*\b(trainings?|courses?|interventions?|programmes?|programs?|meditation|workshops?)\b)",
      lambda r: r.table in ("Table 3", "Table 4")),
     (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b.*\b(trainings?|courses?|interventions?|programmes?|programs?|meditation|workshops?)\b",
