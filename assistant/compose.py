@@ -16,7 +16,7 @@ from ingest.records import Digest, Passage, Reference, Sentence, StudyRecord
 
 REVIEW_LABEL = "Crego et al. (2022), the review itself"
 REVIEW_DOI = "10.2147/PRBM.S359382"
-_CONTRAST_CUE = re.compile(
+CONTRAST_CUE = re.compile(
     r"\b(however|contrary|controversial|not entirely conclusive|did not|no longer|not significant|"
     r"do not imply|cannot be claimed|although|but not|limitation|caution)\b",
     re.IGNORECASE,
@@ -126,7 +126,7 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
                 break
     if read.route == "definition" and _DEFINITION_CUE.search(sentence.text):
         bonus += 0.2
-    if read.route == "contrast" and _CONTRAST_CUE.search(sentence.text):
+    if read.route == "contrast" and CONTRAST_CUE.search(sentence.text):
         bonus += 0.2
     if len(sentence.text) < 40:
         bonus -= 0.1  # fragments and bare cells make poor claims

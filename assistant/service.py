@@ -11,7 +11,7 @@ import numpy as np
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-from assistant.compose import Claim, Library, table_claims, compose, idf_table, pick_claims, rank_claims, study_line
+from assistant.compose import CONTRAST_CUE, Claim, Library, table_claims, compose, idf_table, pick_claims, rank_claims, study_line
 from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
 from assistant.records import Answer, RetrievedPassage
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
@@ -372,9 +372,7 @@ def _stem(word: str) -> str:
 
 
 def _is_caveat(claim: Claim) -> bool:
-    from assistant.compose import _CONTRAST_CUE
-
-    return bool(_CONTRAST_CUE.search(claim.text))
+    return bool(CONTRAST_CUE.search(claim.text))
 
 
 def _refs_of_claims(claims: Sequence[Claim], named: Sequence[int], ratio: float = 0.75, most: int = 8) -> list[int]:
@@ -405,5 +403,5 @@ def get_assistant(settings: Settings | None = None) -> Assistant:
 def answer_batch(assistant: Assistant, rows: Iterable[dict]) -> Iterator[Answer]:
     """The batch path: one answer per question-format row (id, question, history)."""
     for row in rows:
-        yield assistant.ask(row.get("question", ""), row.get("history") or (), row.get("persona_override", "auto"),
-                            id=row.get("id"))
+        # Other keys of the question format (persona, gold refs, ...) are ignored, as DESIGN.md says.
+        yield assistant.ask(row.get("question", ""), row.get("history") or (), "auto", id=row.get("id"))
