@@ -110,15 +110,20 @@ def _share(hits: int, total: int, what: str) -> MetricResult:
     return MetricResult(hits / total, f"{hits} of {total} {what}")
 
 
-def citation_recall(question: Question, answer: Answer) -> MetricResult:
+def _gold_found(question: Question, found: frozenset[int] | set[int], what: str) -> MetricResult:
+    """Share of the question's gold studies among `found`: citation recall and recall@5 alike."""
     if not question.answerable:
         return undefined("not applicable: unanswerable question")
     gold = question.gold_studies
     if not gold:
         return undefined("not applicable: no gold refs besides the review")
-    missing = sorted(gold - cited_refs(answer))
-    result = _share(len(gold) - len(missing), len(gold), "gold refs cited")
+    missing = sorted(gold - found)
+    result = _share(len(gold) - len(missing), len(gold), what)
     return MetricResult(result.value, result.reason + (f"; missing {missing}" if missing else ""))
+
+
+def citation_recall(question: Question, answer: Answer) -> MetricResult:
+    return _gold_found(question, cited_refs(answer), "gold refs cited")
 
 
 def citation_precision(question: Question, answer: Answer) -> MetricResult:
@@ -165,15 +170,8 @@ def false_abstention(question: Question, answer: Answer) -> MetricResult:
 
 
 def retrieved_recall_at5(question: Question, answer: Answer) -> MetricResult:
-    if not question.answerable:
-        return undefined("not applicable: unanswerable question")
-    gold = question.gold_studies
-    if not gold:
-        return undefined("not applicable: no gold refs besides the review")
     carried = {r for passage in answer.retrieved[:5] for r in passage.refs}
-    missing = sorted(gold - carried)
-    result = _share(len(gold) - len(missing), len(gold), "gold refs in the top 5 passages")
-    return MetricResult(result.value, result.reason + (f"; missing {missing}" if missing else ""))
+    return _gold_found(question, carried, "gold refs in the top 5 passages")
 
 
 # --- Quote grounding -----------------------------------------------------------------------
