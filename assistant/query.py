@@ -136,22 +136,26 @@ def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:
     return CleanQuestion(text=answered, shown=text, notes=tuple(notes), injected=injected)
 
 
+# Routes in the order they are tried; the first whose pattern matches wins.
+_ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
+    ("list", re.compile(r"\b(which|what|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|authors|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b")),
+    ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),
+    ("numeric", re.compile(r"\b(how many|how much|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
+    ("definition", re.compile(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b")),
+    ("overview", re.compile(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what does the review (say|conclude|find)|conclusions?|big picture|take[- ]?home)\b")),
+    ("effect", re.compile(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b")),
+)
+# "What is the effect of ..." asks about findings, not a definition.
+_NOT_DEFINITION = re.compile(r"\b(find|found|effect|show|result)")
+
+
 def classify_route(question: str) -> Route:
     q = question.lower()
     if not q.strip():
         return "help"
-    if re.search(r"\b(which|what|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|authors|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b", q):
-        return "list"
-    if re.search(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b", q):
-        return "contrast"
-    if re.search(r"\b(how many|how much|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b", q):
-        return "numeric"
-    if re.search(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b", q) and not re.search(r"\b(find|found|effect|show|result)", q):
-        return "definition"
-    if re.search(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what does the review (say|conclude|find)|conclusions?|big picture|take[- ]?home)\b", q):
-        return "overview"
-    if re.search(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b", q):
-        return "effect"
+    for route, pattern in _ROUTES:
+        if pattern.search(q) and not (route == "definition" and _NOT_DEFINITION.search(q)):
+            return route
     return "fact"
 
 
