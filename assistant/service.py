@@ -50,8 +50,8 @@ class Assistant:
         )
         self.idf = idf_table(index.texts)
         prose = {p.order: p for p in index.passages if p.kind == "prose"}
-        vectors = index.collection.get(include=["embeddings"])
-        self._vector_of = dict(zip(vectors["ids"], np.asarray(vectors["embeddings"], dtype=np.float32)))
+        # The vectors come with the passages, in one read of the index.
+        self._vector_of = {p.passage_id: v for p, v in zip(index.passages, index.vectors)}
         self._by_study: dict[int, list] = {}
         for passage in index.passages:
             if passage.refs and len(set(passage.refs)) == 1 and passage.kind != "reference":

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from ingest.chunking import (
     digest_passages,
     embedding_text,
@@ -357,6 +359,7 @@ class OpenIndex:
     collection_name: str
     passages: tuple[Passage, ...]
     texts: tuple[str, ...]  # what was embedded for each passage
+    vectors: object  # numpy array, one row per passage, in the order of `passages`
     references: tuple[Reference, ...]
     digests: tuple[Digest, ...]
     study_records: tuple[StudyRecord, ...]
@@ -375,7 +378,7 @@ def open_index(settings: Settings) -> OpenIndex:
     client = chroma_client(settings)
     try:
         collection = client.get_collection(name)
-        data = collection.get(include=["metadatas", "documents"])
+        data = collection.get(include=["metadatas", "documents", "embeddings"])
         meta_doc = _manifest(settings).get(ids=[f"meta:{name}"], include=["documents"])["documents"][0]
     except Exception as error:
         where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir)
@@ -387,6 +390,7 @@ def open_index(settings: Settings) -> OpenIndex:
         collection_name=name,
         passages=passages,
         texts=tuple(data["documents"]),
+        vectors=np.asarray(data["embeddings"], dtype=np.float32),
         references=tuple(Reference(**r) for r in meta["references"]),
         digests=tuple(Digest(**{**d, "key_findings": tuple(d["key_findings"])}) for d in meta["digests"]),
         study_records=tuple(
