@@ -37,8 +37,8 @@ from assistant.evidence import (
     study_facts,
 )
 from assistant.records import Answer
-from ingest.errors import EvidenceError, IndexMissingError
-from ingest.settings import Settings, get_settings
+from common.errors import EvidenceError, IndexMissingError
+from common.settings import Settings, get_settings
 
 log = logging.getLogger("evidence.app")
 
@@ -171,7 +171,8 @@ class Backend:
             return f"**Building the index…** (first start, about a minute){share}. Questions work once it is ready."
         if self.ready():
             assistant = self.assistant()
-            return (f"Answers come from Crego et al. (2022) and digests of its {len(assistant.references)} cited works; "
+            review = assistant.library.review
+            return (f"Answers come from {review.label or 'the review'} (*{review.title}*) and digests of its {len(assistant.references)} cited works; "
                     "every claim carries the review's reference number.")
         fix = "" if FIX_COMMAND in (self.problem or "") else f" Run `{FIX_COMMAND}` in the project folder."
         return f"⚠ **No usable index.** {self.problem}{fix} Then restart the app."
@@ -333,7 +334,7 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None) 
                 gr.Warning("Ask a question first: there is no answer to export yet.")
                 return gr.update(value=None, visible=False)
             try:
-                references = backend.assistant().references
+                references = backend.assistant().citable_references
             except EvidenceError as error:
                 raise gr.Error(str(error)) from error
             return gr.update(value=_write_download(name, render(Answer.model_validate(answer), references)), visible=True)
@@ -342,7 +343,7 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None) 
     def table_exporter(name: str, render: Callable):
         def export():
             try:
-                rows, references = backend.rows(), backend.assistant().references
+                rows, references = backend.rows(), backend.assistant().citable_references
             except EvidenceError as error:
                 raise gr.Error(str(error)) from error
             return gr.update(value=_write_download(name, render(rows, references)), visible=True)

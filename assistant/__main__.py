@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ingest.errors import EvidenceError
+from common.errors import EvidenceError
 
 app = typer.Typer(add_completion=False, help="Ask the evidence assistant; answers come from the review and its sources.")
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from assistant.query import ReadQuestion
 from assistant.records import Citation
 from assistant.retrieve import Hit, tokenize
 from ingest.chunking import display_text, quotable_text
 from ingest.citations import format_refs, normalise_markers, strip_markers
-from ingest.records import Digest, Passage, Reference, Sentence, StudyRecord
+from ingest.records import Digest, Passage, Reference, ReviewInfo, Sentence, StudyRecord
 
-REVIEW_LABEL = "Crego et al. (2022), the review itself"
-REVIEW_DOI = "10.2147/PRBM.S359382"
 CONTRAST_CUE = re.compile(
     r"\b(however|contrary|controversial|not entirely conclusive|did not|no longer|not significant|"
     r"do not imply|cannot be claimed|although|but not|limitation|caution)\b",
@@ -67,16 +65,20 @@ class Library:
     digests: dict[int, Digest]
     records: dict[int, StudyRecord]
     glossary: dict[str, str]
+    review: ReviewInfo = ReviewInfo(title="", authors=(), year=None, journal="", doi=None)
+    designs: dict[int, str] = field(default_factory=dict)  # the evidence model's design label of each study
 
     def label(self, ref: int) -> str:
         if ref == 0:
-            return REVIEW_LABEL
+            return f"{self.review.label}, the review itself"
         reference = self.references.get(ref)
         return reference.label if reference else f"Reference {ref}"
 
     def design(self, ref: int) -> str | None:
-        """The review's wording of a study's design where it has one, else the digest's."""
-        if ref in self.records:
+        """The evidence model's design label where it has one, else the digest's study type."""
+        if self.designs.get(ref):
+            return self.designs[ref]
+        if ref in self.records and self.records[ref].design:
             return self.records[ref].design
         digest = self.digests.get(ref)
         return digest.study_type if digest and digest.study_type else None
@@ -89,7 +91,7 @@ class Library:
 
     def citation(self, ref: int, quote: str, source: str) -> Citation:
         if ref == 0:
-            return Citation(ref=0, label=REVIEW_LABEL, doi=REVIEW_DOI, url=f"https://doi.org/{REVIEW_DOI}",
+            return Citation(ref=0, label=self.label(0), doi=self.review.doi, url=f"https://doi.org/{self.review.doi}" if self.review.doi else None,
                             study_type="systematic review", source="review", quote=quote)
         reference = self.references.get(ref)
         return Citation(
@@ -246,19 +248,26 @@ def pick_claims(claims: Sequence[Claim], limit: int, *, per_passage: int = 2, pe
 
 # --- Study lines for list questions --------------------------------------------------------
 
+def _role_index(record: StudyRecord, *roles: str) -> int | None:
+    return next((i for i, r in enumerate(record.roles) if i < len(record.cells) and any(x in r.split("+") for x in roles)), None)
+
+
 def table_quote(record: StudyRecord, focus: str) -> str:
     """Contiguous cells of the study's table row that carry what the question asks about."""
     cells = record.cells
     if focus == "instruments":
-        index = {"Table 1": 6, "Table 2": 3}.get(record.table)
-        if index is not None and index < len(cells):
+        index = _role_index(record, "measures")
+        if index is not None:
             return cells[index]
-    if focus == "n" and len(cells) > 2 and record.table in ("Table 2", "Table 3"):
-        return f"{cells[1]}\t{cells[2]}"
-    if focus == "n" and record.table in ("Table 1", "Table 4"):
-        return cells[4] if record.table == "Table 1" else cells[1]
-    findings = {"Table 1": 7, "Table 2": 4, "Table 3": 4, "Table 4": 5}[record.table]
-    cell = cells[findings] if findings < len(cells) else cells[-1]
+    if focus == "n":
+        index = _role_index(record, "n")
+        if index is not None and record.roles[index] == "n" and index > 1 and record.roles[index - 1] == "sample":
+            return f"{cells[index - 1]}\t{cells[index]}"
+        index = index if index is not None else _role_index(record, "groups")
+        if index is not None:
+            return cells[index]
+    findings = _role_index(record, "findings")
+    cell = cells[findings] if findings is not None else cells[-1]
     if "•" in cell:
         bullets = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", b)).strip() for b in cell.split("•")]
         return next(b for b in bullets if b)
@@ -298,6 +307,7 @@ def study_line(record: StudyRecord, library: Library, focus: str, question: str 
 # --- Evidence strength ---------------------------------------------------------------------
 
 def _design_group(design: str | None) -> str | None:
+    """The evidence-strength group of a design label (ingest.tables.DESIGNS) or a digest's study type."""
     if not design:
         return None
     d = design.lower()
@@ -305,13 +315,17 @@ def _design_group(design: str | None) -> str | None:
         return None
     if "systematic" in d or "meta" in d or "review" in d:
         return "reviews or meta-analyses"
-    if "qualitative" in d or "case" in d:
+    if "qualitative" in d or "case" in d or "mixed" in d:
         return "qualitative or case studies"
     if "cross-sectional" in d or "correlational" in d or "survey" in d:
         return "cross-sectional surveys"
-    if "randomi" in d or d.startswith("partial rct") or "rct" in d:
-        return "randomized or partly randomized trials"
-    if "pre-post" in d or "pilot" in d or "quasi" in d or "controlled" in d or "experimental" in d:
+    if "longitudinal" in d or "cohort" in d:
+        return "longitudinal studies"
+    if "non-randomi" in d or "pre-post" in d or "pilot" in d or "quasi" in d or "experimental" in d:
+        return "non-randomized intervention studies"
+    if "randomi" in d or "rct" in d:
+        return "randomized trials"
+    if "controlled" in d:
         return "non-randomized intervention studies"
     return None
 
@@ -324,7 +338,7 @@ def evidence_line(refs: Iterable[int], library: Library, persona: str) -> str | 
             groups.setdefault(group, []).append(ref)
     if not groups:
         return None
-    parts = [f"{len(v)} {k if len(v) > 1 else k.replace('surveys', 'survey').replace('trials', 'trial').replace('studies', 'study').replace('reviews or meta-analyses', 'review or meta-analysis')} {format_refs(v)}"
+    parts = [f"{len(v)} {k if len(v) > 1 else k.replace('surveys', 'survey').replace('trials', 'trial').replace('longitudinal studies', 'longitudinal study').replace('studies', 'study').replace('reviews or meta-analyses', 'review or meta-analysis')} {format_refs(v)}"
              for k, v in sorted(groups.items(), key=lambda kv: -len(kv[1]))]
     caution = ""
     if "cross-sectional surveys" in groups:

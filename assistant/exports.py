@@ -2,7 +2,7 @@
 Pure functions; the app writes the strings to files for download.
 
 Author lists and volume/issue/pages are read from the reference list's Vancouver-style text by
-hand: the 68 entries follow one printed style, and no library parses that style."""
+hand: reference entries follow one printed style, and no library parses that style."""
 from __future__ import annotations
 
 import csv
@@ -16,22 +16,9 @@ from assistant.evidence import EvidenceRow
 from assistant.records import Answer, Citation
 from ingest.records import Reference
 
-# `ref` 0 is the review itself; its entry is not part of its own reference list.
-REVIEW_REFERENCE = Reference(
-    ref=0,
-    authors="Crego A, Yela JR, Riesco-Matías P, Gómez-Martínez MÁ, Vicente-Arruebarrena A",
-    label="Crego et al. (2022)",
-    year=2022,
-    title="The Benefits of Self-Compassion in Mental Health Professionals: A Systematic Review of Empirical Research",
-    journal="Psychol Res Behav Manag",
-    doi="10.2147/PRBM.S359382",
-    doi_truncated=False,
-    text=(
-        "Crego A, Yela JR, Riesco-Matías P, Gómez-Martínez MÁ, Vicente-Arruebarrena A. The Benefits of "
-        "Self-Compassion in Mental Health Professionals: A Systematic Review of Empirical Research. "
-        "*Psychol Res Behav Manag*. 2022;15:2599–2620. doi:10.2147/PRBM.S359382"
-    ),
-)
+# `ref` 0 is the review itself; callers pass its entry (ReviewInfo.as_reference()) with the list.
+_UNNAMED_REVIEW = Reference(ref=0, authors="", label="The review", year=None, title="The review", journal="",
+                            doi=None, doi_truncated=False, text="The review itself.")
 
 _ET_AL = re.compile(r",?\s*et al\.?\s*$", re.IGNORECASE)
 _INITIALS = re.compile(r"^[A-ZÀ-ÖØ-Þ]{1,4}$")
@@ -111,7 +98,7 @@ def _doi_parts(reference: Reference) -> tuple[str | None, str | None]:
 
 def _reference_map(references: Mapping[int, Reference] | Iterable[Reference]) -> dict[int, Reference]:
     by_ref = dict(references) if isinstance(references, Mapping) else {r.ref: r for r in references}
-    by_ref.setdefault(0, REVIEW_REFERENCE)
+    by_ref.setdefault(0, _UNNAMED_REVIEW)
     return by_ref
 
 
@@ -155,7 +142,7 @@ def answer_markdown(answer: Answer, references: Mapping[int, Reference] | Iterab
             where = "the review" if citation.source == "review" else "digest of the study's abstract"
             kind = f", {citation.study_type}" if citation.study_type else ""
             lines += [f"**[{citation.ref}] {citation.label}**{kind} (from {where})", "", f"> {citation.quote.strip()}", ""]
-        lines += ["## References", "", "Numbered as in Crego et al. (2022); [0] is the review itself.", ""]
+        lines += ["## References", "", f"Numbered as in {by_ref[0].label}; [0] is the review itself.", ""]
         for citation in answer.citations:
             reference = by_ref.get(citation.ref)
             entry = reference_markdown(reference) if reference else citation.label
@@ -163,7 +150,7 @@ def answer_markdown(answer: Answer, references: Mapping[int, Reference] | Iterab
         lines.append("")
     lines += [
         "---",
-        "Source: " + plain(REVIEW_REFERENCE.text) + " Study summaries come from digests of the cited works' abstracts.",
+        "Source: " + plain(by_ref[0].text) + " Study summaries come from digests of the cited works' abstracts.",
         "",
     ]
     return "\n".join(lines)
@@ -321,29 +308,29 @@ def _cited_references(citations: Sequence[Citation], by_ref: dict[int, Reference
     return [by_ref[ref] for ref in seen if ref in by_ref]
 
 
-def _citation_notes(citations: Sequence[Citation]) -> dict[int, str]:
+def _citation_notes(citations: Sequence[Citation], review_label: str) -> dict[int, str]:
     notes: dict[int, str] = {}
     for citation in citations:
         number = "the review itself" if citation.ref == 0 else f"reference {citation.ref}"
-        notes.setdefault(citation.ref, f"Crego et al. (2022), {number}. Supporting quote: \"{citation.quote.strip()}\"")
+        notes.setdefault(citation.ref, f"{review_label}, {number}. Supporting quote: \"{citation.quote.strip()}\"")
     return notes
 
 
 def citations_bibtex(answer: Answer, references: Mapping[int, Reference] | Iterable[Reference]) -> str:
     """The works an answer cites, as BibTeX, each with its supporting quote as a note."""
     by_ref = _reference_map(references)
-    return references_bibtex(_cited_references(answer.citations, by_ref), _citation_notes(answer.citations))
+    return references_bibtex(_cited_references(answer.citations, by_ref), _citation_notes(answer.citations, by_ref[0].label))
 
 
 def citations_ris(answer: Answer, references: Mapping[int, Reference] | Iterable[Reference]) -> str:
     """The works an answer cites, as RIS, each with its supporting quote as a note."""
     by_ref = _reference_map(references)
-    return references_ris(_cited_references(answer.citations, by_ref), _citation_notes(answer.citations))
+    return references_ris(_cited_references(answer.citations, by_ref), _citation_notes(answer.citations, by_ref[0].label))
 
 
-def _row_notes(rows: Sequence[EvidenceRow]) -> dict[int, str]:
+def _row_notes(rows: Sequence[EvidenceRow], review_label: str) -> dict[int, str]:
     return {
-        row.ref: f"Crego et al. (2022), reference {row.ref}, {row.table}. Design: {row.design}."
+        row.ref: f"{review_label}, reference {row.ref}, {row.table}. Design: {row.design}."
         + (f" N: {row.n}." if row.n else "")
         + (f" Instruments: {', '.join(row.instruments)}." if row.instruments else "")
         for row in rows
@@ -353,10 +340,10 @@ def _row_notes(rows: Sequence[EvidenceRow]) -> dict[int, str]:
 def evidence_bibtex(rows: Sequence[EvidenceRow], references: Mapping[int, Reference] | Iterable[Reference]) -> str:
     """The studies of the evidence table as BibTeX, with design and N as a note."""
     by_ref = _reference_map(references)
-    return references_bibtex([by_ref[row.ref] for row in rows if row.ref in by_ref], _row_notes(rows))
+    return references_bibtex([by_ref[row.ref] for row in rows if row.ref in by_ref], _row_notes(rows, by_ref[0].label))
 
 
 def evidence_ris(rows: Sequence[EvidenceRow], references: Mapping[int, Reference] | Iterable[Reference]) -> str:
     """The studies of the evidence table as RIS, with design and N as a note."""
     by_ref = _reference_map(references)
-    return references_ris([by_ref[row.ref] for row in rows if row.ref in by_ref], _row_notes(rows))
+    return references_ris([by_ref[row.ref] for row in rows if row.ref in by_ref], _row_notes(rows, by_ref[0].label))

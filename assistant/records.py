@@ -11,7 +11,7 @@ Persona = Literal["therapist", "educator", "researcher"]
 class Citation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    ref: int = Field(ge=0, le=68, description="The review's reference number; 0 is the review itself.")
+    ref: int = Field(ge=0, description="The review's reference number (0..its reference count); 0 is the review itself.")
     label: str
     doi: str | None = None
     url: str | None = None

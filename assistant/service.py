@@ -17,7 +17,7 @@ from assistant.records import Answer, RetrievedPassage
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.studies import named_studies, structured_matches
 from ingest.index import get_embeddings, open_index
-from ingest.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 
 SCOPE = (
     "The review covers self-compassion in mental health professionals and trainees: burnout, compassion "
@@ -44,7 +44,11 @@ class Assistant:
             digests=self.digests,
             records={s.ref: s for s in index.study_records},
             glossary=index.glossary,
+            review=index.review,
+            designs={s.ref: s.design for s in index.model.studies if s.design} if index.model else {},
         )
+        self.model = index.model
+        self.reference_count = len(index.references)
         self.retriever = HybridRetriever(
             index.passages, index.texts, index.collection, self._embed, rrf_k=settings.retrieval.rrf_k
         )
@@ -66,6 +70,11 @@ class Assistant:
         self.known_stems = {_stem(w) for w in self.known_words}
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
+
+    @property
+    def citable_references(self) -> tuple:
+        """The reference list with the review itself as ref 0, for exports."""
+        return (self.library.review.as_reference(), *self.references)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "Assistant":
@@ -239,7 +248,7 @@ class Assistant:
             refs = strong if read.route == "list" else []
         if read.route != "list" and not (match.strength == "group" and len(refs) <= 8):
             return []
-        return [(r, match.focus) for r in refs[:10] if 1 <= r <= 68 and self._is_study(r)]
+        return [(r, match.focus) for r in refs[:10] if 1 <= r <= self.reference_count and self._is_study(r)]
 
     def _is_study(self, ref: int) -> bool:
         from assistant.compose import _design_group

@@ -83,15 +83,17 @@ def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequ
     return found
 
 
+_INTERVENTION_DESIGNS = ("RCT", "non-randomized trial", "pre-post")
 _DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
-    (r"\b(randomi[sz]ed|rcts?|trials?)\b", lambda r: ("rct" in r.design.lower() or "randomized" in r.design.lower()) and "non-randomized" not in r.design.lower()),
+    (r"\b(randomi[sz]ed|rcts?|trials?)\b", lambda r: r.design == "RCT"),
     (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b(?!.*\b(trainings?|courses?|interventions?|programmes?|programs?|meditation|workshops?)\b)",
-     lambda r: r.table in ("Table 3", "Table 4")),
+     lambda r: r.design == "qualitative"),
     (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b.*\b(trainings?|courses?|interventions?|programmes?|programs?|meditation|workshops?)\b",
-     lambda r: r.table == "Table 4"),
-    (r"\b(mediat\w*|moderat\w*|mechanisms?)\b", lambda r: r.table == "Table 2" and len(r.cells) > 5 and bool(r.cells[5].strip())),
-    (r"\b(cross-sectional|surveys?|correlational|questionnaire studies)\b", lambda r: r.table == "Table 2"),
-    (r"\b(experimental|quasi-experimental|intervention studies|training studies|pre-post)\b", lambda r: r.table == "Table 1"),
+     lambda r: r.design == "qualitative" and bool(r.program)),
+    (r"\b(mediat\w*|moderat\w*|mechanisms?)\b", lambda r: bool(r.cell("mediation").strip())),
+    (r"\b(cross-sectional|surveys?|correlational|questionnaire studies)\b", lambda r: r.design == "cross-sectional"),
+    (r"\b(cohort|longitudinal|prospective)\b", lambda r: r.design == "longitudinal"),
+    (r"\b(experimental|quasi-experimental|intervention studies|training studies|pre-post)\b", lambda r: r.design in _INTERVENTION_DESIGNS),
 ]
 _PROGRAM_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(msc|mindful self-compassion)\b", lambda r: "MSC" in r.program),

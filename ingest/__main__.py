@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from ingest.errors import EvidenceError
+from common.errors import EvidenceError
 from ingest.index import build_index
-from ingest.settings import get_settings
+from common.settings import get_settings
 
 app = typer.Typer(add_completion=False, help=__doc__)
 

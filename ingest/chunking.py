@@ -9,12 +9,11 @@ from collections.abc import Iterable, Sequence
 
 from ingest.citations import cited_refs, strip_markers
 from ingest.records import Digest, Passage, Reference, Sentence, StudyRecord
+from ingest.tables import TABLE_CAPTION, bullets, parse_study_records  # noqa: F401 - re-exported
 
 # Headings of this review that are plain lines; any other short title-cased line without a
 # final period is also taken as a heading (see _is_heading).
 _SKIP_SECTIONS = {"Disclosure", "References"}
-_TABLE_CAPTION = re.compile(r"^Table\s+(\d+|I{1,3}|IV)\b")
-_ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 _HTML_TAG = re.compile(r"<[^>]+>")
 # Abbreviations after which a period does not end a sentence.
 _NO_SPLIT_BEFORE = re.compile(r"(?:\bet al|\be\.g|\beg|\bi\.e|\bie|\bvs|\bcf|\bDr|\bNo|\bFig|\bSt)\.$")
@@ -111,7 +110,7 @@ def iter_paragraphs(review_text: str) -> list[Paragraph]:
             continue
         if line == "References":
             break
-        is_caption = _TABLE_CAPTION.match(line) and not re.match(r"^Table\s+\S+\s+(summarizes|provides)", line)
+        is_caption = TABLE_CAPTION.match(line) and not re.match(r"^Table\s+\S+\s+(summarizes|provides)", line)
         if is_caption or "\t" in line or line.startswith(("Figure ", "(Continued)", "Abbreviations:", "Notes:")):
             continue  # tables become study records of their own
         if line.startswith("Keywords:"):
@@ -221,107 +220,7 @@ def surname_index(references: Sequence[Reference]) -> dict[str, tuple[int, ...]]
     return {k: tuple(v) for k, v in index.items()}
 
 
-# --- Tables -------------------------------------------------------------------------------
-
-def _table_blocks(review_text: str) -> list[tuple[str, list[str], tuple[str, ...]]]:
-    """(table name, its row lines, its column headings) for Tables 1 to 4, continuations merged."""
-    blocks: dict[str, list[str]] = {}
-    headers: dict[str, tuple[str, ...]] = {}
-    current: str | None = None
-    for line in review_text.splitlines():
-        stripped = line.strip()
-        caption = _TABLE_CAPTION.match(stripped)
-        if caption and "\t" not in stripped and not re.match(r"^Table\s+\S+\s+(summarizes|provides)", stripped):
-            number = _ROMAN.get(caption.group(1), caption.group(1))
-            current = f"Table {number}"
-            blocks.setdefault(current, [])
-            continue
-        if current is None:
-            continue
-        if stripped.startswith(("Abbreviations:", "Notes:")):
-            continue
-        if stripped.startswith("Study\t"):
-            headers[current] = tuple(c.strip() for c in stripped.split("\t"))
-            continue
-        if "\t" in line:
-            blocks[current].append(line.rstrip("\n"))
-        elif stripped and "\t" not in line and not stripped.startswith(("(Continued)", "Study")) and blocks[current]:
-            if stripped and not stripped.startswith("Table"):
-                current = None if len(stripped) > 60 or stripped[0].islower() else current
-    return [(name, rows, headers.get(name, ())) for name, rows in blocks.items()]
-
-
-def _clean_cell(cell: str) -> str:
-    return re.sub(r"\s+", " ", _HTML_TAG.sub(" ", cell)).strip()
-
-
-def _bullets(cell: str) -> list[str]:
-    parts = [p.strip() for p in _HTML_TAG.sub(" ", cell).split("•")]
-    return [re.sub(r"\s+", " ", p).strip() for p in parts if p.strip()]
-
-
-_DESIGNS = {
-    "Yes/ RCT": "randomized controlled trial",
-    "Yes/partial RCT": "partial RCT",
-    "Yes/No RCT": "controlled, non-randomized",
-    "No/ No RCT": "uncontrolled pre-post",
-}
-
-
-def _table1_design(cell: str) -> str:
-    key = re.sub(r"\s+", " ", cell).strip()
-    return _DESIGNS.get(key, "experimental / quasi-experimental")
-
-
-def _split_instruments(cell: str, table: str) -> tuple[str, ...]:
-    if table == "Table 1":
-        tokens = re.findall(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b", cell)
-        return tuple(dict.fromkeys(tokens))
-    parts = [re.sub(r"\s*\(.*?\)\s*", " ", p).strip(" .;") for p in cell.split(";")]
-    return tuple(dict.fromkeys(p for p in parts if p))
-
-
-def _total_n(text: str) -> str:
-    numbers = [int(n) for n in re.findall(r"(?:N\s*=\s*|=\s*)(\d+)", text)]
-    if numbers:
-        return str(sum(numbers)) if len(numbers) > 1 else str(numbers[0])
-    plain = re.match(r"^\s*(\d+)", text)
-    return plain.group(1) if plain else ""
-
-
-def parse_study_records(review_text: str) -> tuple[StudyRecord, ...]:
-    """Every row of Tables 1 to 4 as a study record, in table order."""
-    records: list[StudyRecord] = []
-    for table, rows, columns in _table_blocks(review_text):
-        for row in rows:
-            cells = tuple(c.strip() for c in row.split("\t"))
-            refs = cited_refs(cells[0])
-            if not refs:
-                continue
-            label = strip_markers(cells[0]).rstrip(". ").strip()
-            cell = lambda i: cells[i] if i < len(cells) else ""  # noqa: E731 - rows can be short
-            if table == "Table 1":
-                design, sample, n = _table1_design(cell(3)), cell(1), _total_n(cell(4))
-                instruments, program, findings = _split_instruments(cell(6), table), cell(2), " ".join(_bullets(cell(7)))
-            elif table == "Table 2":
-                design, sample, n = "cross-sectional", cell(1), cell(2)
-                instruments, program = _split_instruments(cell(3), table), ""
-                findings = "; ".join(x for x in (cell(4), cell(5)) if x)
-            elif table == "Table 3":
-                design, sample, n = "qualitative", cell(1), cell(2)
-                instruments, program, findings = (), cell(3), cell(4)
-            else:
-                design, sample, n = "qualitative (intervention)", re.sub(r"^N\s*=\s*\d+\.\s*", "", cell(1)), _total_n(cell(1))
-                instruments, program, findings = (), f"{cell(2)}; {cell(3)}", cell(5)
-            records.append(
-                StudyRecord(
-                    ref=refs[0], label=label, table=table, design=design, sample=_clean_cell(sample),
-                    n=_clean_cell(n), instruments=instruments, program=_clean_cell(program),
-                    findings=_clean_cell(findings), cells=cells, columns=columns,
-                )
-            )
-    return tuple(records)
-
+# --- Tables (read in ingest/tables.py) -------------------------------------------------------
 
 def table_passages(records: Iterable[StudyRecord], glossary: dict[str, str]) -> list[Passage]:
     """One passage per table row; its text spells out the instruments so that "which studies
@@ -340,7 +239,7 @@ def table_passages(records: Iterable[StudyRecord], glossary: dict[str, str]) -> 
         for position, cell in enumerate(record.cells):
             if position == 0:
                 continue
-            for piece in (_bullets(cell) if "•" in cell else [cell]):
+            for piece in (bullets(cell) if "•" in cell else [cell]):
                 if piece.strip():
                     sentences.append(Sentence(text=piece.strip(), refs=(record.ref,)))
         passages.append(

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace as with_changes
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from ingest.chunking import (
     digest_passages,
+    passage_id,
     embedding_text,
     parse_glossary,
     parse_study_records,
@@ -25,11 +27,14 @@ from ingest.chunking import (
     reference_passages,
     table_passages,
 )
-from ingest.errors import CorpusReadError, EvidenceError, IndexMissingError
+from common.errors import CorpusReadError, EvidenceError, IndexMissingError
 from ingest.loaders import load_sources
-from ingest.records import Digest, Passage, Reference, Sentence, StudyRecord
-from ingest.references import parse_references
-from ingest.settings import Settings
+from ingest.citations import cited_refs
+from ingest.evidence_model import EvidenceModel, build_evidence_model, model_from_dict, model_to_dict, write_model_files
+from ingest.front_matter import parse_review_info, read_sidecar
+from ingest.records import Digest, Passage, Reference, ReviewInfo, Sentence, StudyRecord
+from ingest.references import parse_references, reference_list_problems
+from common.settings import Settings
 
 # Nothing may reach a model hub or a telemetry endpoint, whoever imports us first.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -51,6 +56,8 @@ class Corpus:
     glossary: dict[str, str]
     passages: tuple[Passage, ...]
     problems: tuple[str, ...] = ()
+    review: ReviewInfo = ReviewInfo(title="", authors=(), year=None, journal="", doi=None)
+    model: EvidenceModel | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class IngestSummary:
     passages_by_kind: dict[str, int]
     passages_by_source: dict[str, int]
     refs_covered: int
+    reference_count: int
     embedded: int
     reused: int
     seconds: float
@@ -71,9 +79,9 @@ class IngestSummary:
         state = "unchanged, nothing embedded" if self.unchanged else f"{self.embedded} embedded, {self.reused} reused"
         lines = [
             f"Index '{self.collection}': {sum(self.passages_by_kind.values())} passages ({kinds}); by source: {sources}.",
-            f"Refs covered: {self.refs_covered} of 68. {state}. {self.seconds:.1f} s.",
+            f"Refs covered: {self.refs_covered} of {self.reference_count}. {state}. {self.seconds:.1f} s.",
         ]
-        lines += [f"Skipped: {p}" for p in self.problems]
+        lines += [f"Report: {p}" for p in self.problems]
         return "\n".join(lines)
 
 
@@ -125,36 +133,86 @@ def chroma_client(settings: Settings):
     return _client_for(str(settings.chroma_dir), settings.chroma_host, settings.chroma_port)
 
 
+def _base_name(settings: Settings) -> str:
+    """Collections of one review share this prefix; review names hold no underscore, so one
+    review's prefix never matches another's."""
+    return f"{settings.collection}_{settings.review}"
+
+
 def _manifest(settings: Settings):
-    # The manifest holds the live pointer and the corpus metadata; its vectors are unused.
+    # The manifest holds the review's live pointer and its corpus metadata; its vectors are unused.
     return chroma_client(settings).get_or_create_collection(
-        f"{settings.collection}__manifest", embedding_function=None, metadata={"kind": "manifest"}
+        f"{_base_name(settings)}__manifest", embedding_function=None, metadata={"kind": "manifest", "review": settings.review}
     )
+
+
+def list_reviews(settings: Settings) -> list[tuple[str, int, str]]:
+    """(review name, passages in its live collection, title) for every review ingested."""
+    client = chroma_client(settings)
+    found: list[tuple[str, int, str]] = []
+    prefix = f"{settings.collection}_"
+    for collection in client.list_collections():
+        name = collection if isinstance(collection, str) else collection.name
+        if not (name.startswith(prefix) and name.endswith("__manifest")):
+            continue
+        review = name[len(prefix):-len("__manifest")]
+        manifest = client.get_collection(name)
+        live = manifest.get(ids=[LIVE_ID], include=["metadatas"])
+        if not live["ids"]:
+            continue
+        live_name = live["metadatas"][0]["collection"]
+        try:
+            count = client.get_collection(live_name).count()
+        except Exception:
+            count = 0
+        found.append((review, count, live["metadatas"][0].get("title", "")))
+    return sorted(found)
 
 
 # --- Reading the corpus --------------------------------------------------------------------
 
-def read_corpus(settings: Settings, paths: Sequence[Path] | None = None) -> Corpus:
-    """Parses the sources into references, study records, glossary and passages."""
-    default = [settings.review_path, settings.digests_path]
+def read_corpus(settings: Settings, paths: Sequence[Path] | None = None, live: "OpenIndex | None" = None,
+                *, replace: bool = False) -> Corpus:
+    """Parses the sources into the review's own facts, references, study records, glossary,
+    passages and evidence model. A text's reference list is only ever attached to that text:
+    files without one are extra material of the review already in the collection (`live`)."""
+    default = [p for p in (settings.review_path, settings.digests_path) if p.exists() or p == settings.review_path]
     loaded, problems = load_sources(list(paths) if paths else default)
+    problems = list(problems)
     texts = [f for f in loaded if f.kind in ("text", "pdf")]
     digests = tuple(d for f in loaded if f.kind == "digests" for d in f.digests)
     references: tuple[Reference, ...] = ()
+    review_source = None
     for source in texts:
-        try:
-            references = parse_references(source.text)
+        references = parse_references(source.text)
+        if references:
+            review_source = source
             break
-        except CorpusReadError:
-            continue
-    if not references:
-        # Extra files without a reference list still cite the review's numbering.
-        if not settings.review_path.exists():
-            raise CorpusReadError(f"No reference list found and {settings.review_path} is missing: restore corpus/review.txt.")
-        from ingest.loaders import read_text_file
-
-        references = parse_references(read_text_file(settings.review_path))
+    if review_source is None:
+        if live is None:
+            names = ", ".join(str(f.path) for f in loaded) or "the given files"
+            raise CorpusReadError(
+                f"{names}: no numbered reference list found, so this is not a review, and review "
+                f"'{settings.review}' has no collection yet to add it to. Ingest the review first "
+                f"(python -m ingest --review {settings.review} REVIEW.txt), then add the file as extra material."
+            )
+        return _with_extra_material(settings, live, texts, digests, problems)
+    if live is not None and live.review.title and not replace and _norm_title(live.review.title) != _norm_title(parse_review_info(review_source.text).title):
+        raise CorpusReadError(
+            f"Review '{settings.review}' holds \"{live.review.title[:80]}\", not {review_source.path.name}: "
+            f"ingest it under its own name (python -m ingest --review NEW-NAME {review_source.path}), "
+            "or pass --replace to replace this collection."
+        )
+    sidecar = read_sidecar(review_source.path.parent) if review_source.path == settings.review_path else {}
+    review = parse_review_info(review_source.text, sidecar)
+    max_ref = len(references)
+    highest = max(cited_refs(review_source.text, flattened=review_source.kind == "pdf", max_ref=999) or (0,))
+    problems += reference_list_problems(references, highest)
     by_ref = {r.ref: r for r in references}
+    stray = sorted({d.ref for d in digests if d.ref not in by_ref})
+    if stray:
+        problems.append(f"Digests for refs {stray[:10]} match no entry of the reference list and were left out.")
+        digests = tuple(d for d in digests if d.ref in by_ref)
     passages: list[Passage] = []
     study_records: tuple[StudyRecord, ...] = ()
     glossary: dict[str, str] = {}
@@ -163,15 +221,54 @@ def read_corpus(settings: Settings, paths: Sequence[Path] | None = None) -> Corp
         flattened = source.kind == "pdf"
         glossary = {**parse_glossary(source.text), **glossary}
         passages += prose_passages(source.text, references, max_chars=max_chars, flattened=flattened)
-        records = parse_study_records(source.text)
+        records = parse_study_records(source.text, max_ref=max_ref)
         if records and not study_records:
             study_records = records
+    if not study_records:
+        problems.append("No table of studies found: study profiles and list answers rest on the text alone.")
+    if not digests:
+        problems.append("No digests of the cited abstracts: the review's text is the only source.")
     passages += table_passages(study_records, glossary)
     passages += digest_passages(digests, by_ref, max_chars=max_chars)
-    if texts:
-        passages += reference_passages(references)
+    passages += reference_passages(references)
+    if live is not None and not replace:
+        extras = [p for p in live.passages if p.origin]
+        if extras:
+            passages += extras  # extra material added earlier is kept when the review is refreshed
+            problems.append(f"Kept {len(extras)} passages of extra material added earlier.")
     unique = {p.passage_id: p for p in passages}  # identical text from two files is one passage
-    return Corpus(references, digests, study_records, glossary, tuple(unique.values()), tuple(problems))
+    model = build_evidence_model(review, references, study_records, digests, glossary, list(unique.values()), problems)
+    return Corpus(references, digests, study_records, glossary, tuple(unique.values()), tuple(problems), review, model)
+
+
+def _norm_title(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+
+
+def _with_extra_material(settings: Settings, live: "OpenIndex", texts, digests, problems: list[str]) -> Corpus:
+    """Files that are not a review join the live collection of the review named, read with that
+    review's reference list; nothing already there is dropped."""
+    references = live.references
+    by_ref = {r.ref: r for r in references}
+    added: list[Passage] = []
+    for source in texts:
+        origin = source.path.name
+        for passage in prose_passages(source.text, references, max_chars=settings.ingest.max_passage_chars,
+                                      flattened=source.kind == "pdf"):
+            added.append(with_changes(passage, passage_id=passage_id("extra", origin, passage.passage_id),
+                                 section=f"{origin}: {passage.section}", origin=origin,
+                                 order=3000000 + len(added)))
+    for passage in digest_passages(digests, by_ref, max_chars=settings.ingest.max_passage_chars):
+        added.append(with_changes(passage, origin="digests", order=3000000 + len(added)))
+    known_digests = {d.ref for d in live.digests}
+    all_digests = tuple(live.digests) + tuple(d for d in digests if d.ref not in known_digests)
+    unique = {p.passage_id: p for p in (*live.passages, *added)}
+    problems.append(f"Added {len(unique) - len(live.passages)} passages of extra material to review "
+                    f"'{settings.review}' ({len(live.passages)} were there; none removed).")
+    model = build_evidence_model(live.review, references, live.study_records, all_digests, live.glossary,
+                                 list(unique.values()), problems)
+    return Corpus(references, all_digests, live.study_records, live.glossary, tuple(unique.values()),
+                  tuple(problems), live.review, model)
 
 
 def _metadata(passage: Passage) -> dict:
@@ -184,6 +281,7 @@ def _metadata(passage: Passage) -> dict:
         "order": passage.order,
         "sentences": json.dumps([[s.text, list(s.refs)] for s in passage.sentences], ensure_ascii=False),
         "text": passage.text,
+        "origin": passage.origin,
     }
 
 
@@ -196,6 +294,7 @@ def passage_from_record(passage_id: str, metadata: dict) -> Passage:
         text=metadata["text"], sentences=sentences,
         refs=tuple(int(r) for r in str(metadata.get("refs", "")).split() if r),
         study_ref=None if study_ref < 0 else study_ref, order=int(metadata.get("order", 0)),
+        origin=str(metadata.get("origin", "")),
     )
 
 
@@ -206,6 +305,8 @@ def _corpus_meta(corpus: Corpus) -> str:
             "digests": [asdict(d) for d in corpus.digests],
             "study_records": [asdict(s) for s in corpus.study_records],
             "glossary": corpus.glossary,
+            "review": asdict(corpus.review),
+            "model": model_to_dict(corpus.model) if corpus.model else None,
         },
         ensure_ascii=False,
     )
@@ -237,22 +338,26 @@ def build_index(
     paths: Sequence[Path] | None = None,
     *,
     rebuild: bool = False,
+    replace: bool = False,
     progress: bool = True,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> IngestSummary:
-    """Builds or refreshes the index; unchanged passages keep their vectors, and the live
-    collection is switched only once the new one is complete."""
+    """Builds or refreshes one review's collection; unchanged passages keep their vectors, and
+    the live collection is switched only once the new one is complete. A live collection is
+    never replaced by another review's text unless `replace` is set."""
     started = time.perf_counter()
-    corpus = read_corpus(settings, paths)
+    live_name = live_collection_name(settings) if (settings.chroma_host or settings.chroma_dir.exists()) else None
+    live = open_index(settings) if live_name else None
+    corpus = read_corpus(settings, paths, live, replace=replace)
     client = chroma_client(settings)
     ids = [p.passage_id for p in corpus.passages]
     fingerprint = _fingerprint(ids, corpus, settings.embedding_model)
-    live_name = live_collection_name(settings)
     manifest = _manifest(settings)
     summary_args = dict(
         passages_by_kind=dict(Counter(p.kind for p in corpus.passages)),
         passages_by_source=dict(Counter(p.source for p in corpus.passages)),
-        refs_covered=len({r for p in corpus.passages for r in p.refs if 1 <= r <= 68}),
+        refs_covered=len({r for p in corpus.passages for r in p.refs if 1 <= r <= len(corpus.references)}),
+        reference_count=len(corpus.references),
         problems=corpus.problems,
     )
     if live_name and not rebuild:
@@ -269,7 +374,7 @@ def build_index(
         wanted = {p.passage_id: embedding_text(p, by_ref) for p in corpus.passages}
         known = {i: list(e) for i, e, d in zip(previous["ids"], previous["embeddings"], previous["documents"])
                  if wanted.get(i) == d}
-    new_name = f"{settings.collection}_{fingerprint[:12]}_{int(time.time())}"
+    new_name = f"{_base_name(settings)}_{fingerprint[:12]}_{int(time.time())}"
     try:
         collection = _write_collection(settings, corpus, new_name, known, progress=progress, on_batch=on_batch)
     except BaseException:
@@ -284,10 +389,11 @@ def build_index(
         embeddings=[[0.0], [0.0]],
         documents=["live pointer", _corpus_meta(corpus)],
         metadatas=[{"collection": new_name, "fingerprint": fingerprint, "built_at": time.time(),
-                    "model": settings.embedding_model},
+                    "model": settings.embedding_model, "title": corpus.review.title[:200]},
                    {"collection": new_name}],
     )
     _drop_old(settings, keep=new_name)
+    _write_model_beside(settings, corpus)
     return IngestSummary(collection=collection, embedded=len(ids) - len(known), reused=len(known),
                          seconds=time.perf_counter() - started, unchanged=False, **summary_args)
 
@@ -340,9 +446,23 @@ def _write_collection(settings, corpus, name, known, *, progress, on_batch) -> s
     return name
 
 
+def model_dir(settings: Settings) -> Path:
+    """Where the review's evidence model is written as readable JSON, beside the index."""
+    return settings.chroma_dir / "evidence-model" / settings.review
+
+
+def _write_model_beside(settings: Settings, corpus: Corpus) -> None:
+    if corpus.model is None:
+        return
+    try:
+        write_model_files(corpus.model, model_dir(settings))
+    except OSError as error:  # the model also lives in the index; the files are a readable copy
+        log.warning("Could not write the evidence model to %s (%s).", model_dir(settings), error)
+
+
 def _drop_old(settings: Settings, keep: str) -> None:
     client = chroma_client(settings)
-    prefix = f"{settings.collection}_"
+    prefix = f"{_base_name(settings)}_"
     manifest = _manifest(settings)
     for collection in client.list_collections():
         name = collection if isinstance(collection, str) else collection.name
@@ -364,6 +484,8 @@ class OpenIndex:
     digests: tuple[Digest, ...]
     study_records: tuple[StudyRecord, ...]
     glossary: dict[str, str]
+    review: ReviewInfo
+    model: EvidenceModel | None
 
 
 def open_index(settings: Settings) -> OpenIndex:
@@ -374,7 +496,8 @@ def open_index(settings: Settings) -> OpenIndex:
         name = live_collection_name(settings)
     if name is None:
         where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir)
-        raise IndexMissingError(f"No index found at {where}: run `python -m ingest` (takes under a minute).")
+        command = "python -m ingest" + ("" if settings.review == "seed" else f" --review {settings.review} FILE ...")
+        raise IndexMissingError(f"No index of review '{settings.review}' found at {where}: run `{command}` (takes under a minute).")
     client = chroma_client(settings)
     try:
         collection = client.get_collection(name)
@@ -398,4 +521,7 @@ def open_index(settings: Settings) -> OpenIndex:
             for s in meta["study_records"]
         ),
         glossary=meta["glossary"],
+        review=ReviewInfo(**{**meta["review"], "authors": tuple(meta["review"]["authors"]),
+                             "keywords": tuple(meta["review"]["keywords"])}) if meta.get("review") else ReviewInfo("", (), None, "", None),
+        model=model_from_dict(meta["model"]) if meta.get("model") else None,
     )

@@ -55,12 +55,12 @@ class Sentence:
 
 @dataclass(frozen=True)
 class StudyRecord:
-    """One row of Tables 1 to 4: a study as the review summarises it."""
+    """One row of a table of studies: a study as the review summarises it."""
 
     ref: int
-    label: str  # as printed in the table, e.g. "Eriksson et al (2018)"
-    table: str  # "Table 1" .. "Table 4"
-    design: str  # e.g. "randomized controlled trial", "cross-sectional", "qualitative"
+    label: str  # as printed in the table, e.g. "Smith et al (2018)"
+    table: str  # "Table 1", "Table 2", ...
+    design: str  # one of ingest.tables.DESIGNS, or "" when the row names none
     sample: str
     n: str
     instruments: tuple[str, ...]
@@ -68,6 +68,15 @@ class StudyRecord:
     findings: str
     cells: tuple[str, ...]  # the row's cells as printed, for exact quotes
     columns: tuple[str, ...] = ()  # the table's column headings, aligned with cells
+    roles: tuple[str, ...] = ()  # what each cell holds: study, sample, n, design, measures, findings, ...
+    caption: str = ""
+    design_source: str = ""  # where the design was read, e.g. "table column 'Design'"
+    country: str = ""
+    duration: str = ""
+
+    def cell(self, *roles: str) -> str:
+        """The cells that hold one of these roles, joined; "" when the table has no such column."""
+        return " ".join(c for c, r in zip(self.cells, self.roles) if any(x in r.split("+") for x in roles) and c.strip())
 
 
 @dataclass(frozen=True)
@@ -83,3 +92,35 @@ class Passage:
     refs: tuple[int, ...] = field(default=())
     study_ref: int | None = None  # the study a table row or digest is about
     order: int = 0  # position in the corpus, for reading order
+    origin: str = ""  # the file of extra material a passage came from; "" for the review and its digests
+
+
+@dataclass(frozen=True)
+class ReviewInfo:
+    """What the review states about itself; it is cited as ref 0."""
+
+    title: str
+    authors: tuple[str, ...]  # reference-list form, e.g. ("Smith AB", "Lee C")
+    year: int | None
+    journal: str
+    doi: str | None
+    citation: str = ""  # the full citation where a sidecar gives one
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """`Smith et al. (2022)`, or the title when no author is known."""
+        if not self.authors:
+            return self.title[:60]
+        surname = self.authors[0].rsplit(" ", 1)[0] if " " in self.authors[0] else self.authors[0]
+        head = surname if len(self.authors) == 1 else (
+            f"{surname} & {self.authors[1].rsplit(' ', 1)[0]}" if len(self.authors) == 2 else f"{surname} et al.")
+        return f"{head} ({self.year})" if self.year else head
+
+    def as_reference(self) -> Reference:
+        """The review as reference 0, for exports and source cards."""
+        text = self.citation or (
+            f"{', '.join(self.authors)}. {self.title}. *{self.journal}*. {self.year or ''}."
+            + (f" doi:{self.doi}" if self.doi else ""))
+        return Reference(ref=0, authors=", ".join(self.authors), label=self.label, year=self.year,
+                         title=self.title, journal=self.journal, doi=self.doi, doi_truncated=False, text=text)

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from ingest.errors import CorpusReadError
 from ingest.records import Reference
 
-EXPECTED_REFERENCES = 68
-_REVIEW_SIGNS = re.compile(
-    r"The Benefits of Self-Compassion in Mental Health Professionals|10\.2147/PRBM\.S359382", re.I
-)
 _HEADING = re.compile(r"^[ \t]*References[ \t]*$", re.M | re.I)
 _ENTRY_START = re.compile(r"^(\d{1,3})\.\s+(\S.*)$")
 _AUTHORS = re.compile(r"^(?P<authors>.+?)\.\s+(?P<rest>.*)$")
@@ -25,11 +20,6 @@ _PLAIN_JOURNAL = re.compile(r"^(?P<title>.+[.?!])\s+(?P<journal>[^.?!]+?)\.\s+(?
 _INITIALS = re.compile(r"^[A-ZÀ-Þ]{1,4}$")
 # An Elsevier-style DOI cut right after its "(yy)" group, or a DOI ending on a separator.
 _TRUNCATED_DOI = re.compile(r"(?:\(\d{2}\)|[-/.(])$")
-
-
-def _claims_to_be_review(text: str) -> bool:
-    """The review's title or DOI, whitespace-insensitive (PDF text wraps the title)."""
-    return bool(_REVIEW_SIGNS.search(" ".join(text.split())))
 
 
 def _entry_texts(text: str) -> list[tuple[int, str]]:
@@ -68,7 +58,7 @@ def _surname(author: str) -> str:
 
 
 def _label(authors: str, year: int | None) -> str:
-    """The first-author label: `Neff (2003)`, `Bluth & Neff (2018)`, `Eriksson et al. (2018)`."""
+    """The first-author label: `Smith (2003)`, `Smith & Lee (2018)`, `Smith et al. (2018)`."""
     names = [a.strip() for a in authors.split(",") if a.strip()]
     has_et_al = any(n.rstrip(".") == "et al" for n in names)
     names = [n for n in names if n.rstrip(".") != "et al"]
@@ -120,19 +110,22 @@ def parse_entry(number: int, text: str) -> Reference:
 
 
 def parse_references(review_text: str) -> tuple[Reference, ...]:
-    """The review's numbered references 1..68 in order; () for a text that is neither the
-    review nor carries a `References` list. Raises CorpusReadError when the list is short."""
-    entries = _entry_texts(review_text)
-    if not entries and not _claims_to_be_review(review_text):
-        return ()
-    if len(entries) < EXPECTED_REFERENCES:
-        found = f"only {len(entries)} numbered entries" if entries else "no numbered entries"
-        raise CorpusReadError(
-            f"The reference list has {found} after its 'References' heading; the review has "
-            f"{EXPECTED_REFERENCES}. Use the full review text (corpus/review.txt) or check that "
-            "each entry starts a line as '12. Author …'."
-        )
-    return tuple(parse_entry(number, text) for number, text in entries[:EXPECTED_REFERENCES])
+    """The review's numbered references in order, as many as its list holds; () for a text
+    without a `References` list. How complete the list is, is judged by `reference_list_problems`."""
+    return tuple(parse_entry(number, text) for number, text in _entry_texts(review_text))
+
+
+def reference_list_problems(references: Sequence[Reference], highest_cited: int) -> list[str]:
+    """What is wrong with a reference list, given the highest number the text cites: a list
+    cut short, or no list at all. Ingestion reports these instead of stopping."""
+    if not references:
+        return ["No numbered reference list found after a 'References' heading: citations cannot be "
+                "linked to references. Check that each entry starts a line as '12. Author …'."]
+    if highest_cited > len(references):
+        return [f"The reference list has only {len(references)} numbered entries, but the text cites "
+                f"up to [{highest_cited}]: citations above {len(references)} are left unlinked. "
+                "Use the full review text or check the list's numbering."]
+    return []
 
 
 def _folded(text: str) -> str:
@@ -143,7 +136,7 @@ def _folded(text: str) -> str:
 
 def references_by_surname(refs: Iterable[Reference]) -> dict[str, tuple[int, ...]]:
     """Lower-cased first-author surnames (with and without diacritics), and `a & b` / `a and b`
-    for two-author entries, mapped to the refs each can name, e.g. `finlay-jones` -> (16, 39)."""
+    for two-author entries, mapped to the refs each can name, e.g. `smith-jones` -> (16, 39)."""
     found: dict[str, list[int]] = {}
     for reference in refs:
         names = [n.strip() for n in reference.authors.split(",") if n.strip()]

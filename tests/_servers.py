@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT
 
 STARTUP_SECONDS = 240
 

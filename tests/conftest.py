@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import PROJECT_ROOT, Settings, get_settings
+from common.settings import PROJECT_ROOT, Settings, get_settings
 
 CORPUS = PROJECT_ROOT / "corpus"
 

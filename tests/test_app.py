@@ -33,7 +33,7 @@ def first_answer(client) -> dict:
 
 
 def _corpus_text(review_text: str) -> str:
-    from ingest.settings import PROJECT_ROOT
+    from common.settings import PROJECT_ROOT
 
     digests = (PROJECT_ROOT / "corpus" / "digests.jsonl").read_text(encoding="utf-8")
     return _flat(review_text + "\n" + digests.replace('\\"', '"'))
@@ -58,7 +58,7 @@ def test_markers_link_to_their_source_cards_or_else_to_the_doi():
 
 def test_without_an_index_the_app_says_which_command_fixes_it(tmp_path):
     from app import Backend, build_app
-    from ingest.settings import Settings
+    from common.settings import Settings
 
     settings = Settings(chroma_dir=tmp_path / "no-index")
     backend = Backend(settings)
@@ -74,8 +74,8 @@ def test_without_an_index_the_app_says_which_command_fixes_it(tmp_path):
 
 def test_launch_options_bind_locally_and_read_the_password(tmp_path):
     from app import launch_options
-    from ingest.errors import EvidenceError
-    from ingest.settings import Settings
+    from common.errors import EvidenceError
+    from common.settings import Settings
 
     options = launch_options(Settings(chroma_dir=tmp_path))
     assert options["server_name"] == "127.0.0.1" and options["server_port"] == 7860

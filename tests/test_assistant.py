@@ -12,7 +12,7 @@ import pytest
 from assistant.records import Answer
 from ingest.citations import cited_refs, strip_markers
 from ingest.references import parse_references
-from ingest.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
 BURNOUT_STUDIES = {22, 27, 28, 29, 30, 31, 32}

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ingest.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.bench
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from _servers import shared_app
-from ingest.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -118,7 +118,7 @@ def test_the_evidence_table_filters_by_design_outcome_and_text(page):
     total = int(re.search(r"(\d+) of (\d+)", count.inner_text()).group(2))
     assert total == 27
     page.locator("#design-filter input").click()
-    page.get_by_role("option", name="randomized controlled trial", exact=True).click()
+    page.get_by_role("option", name="RCT", exact=True).click()
     page.wait_for_function(
         "t => !document.querySelector('#table-count').innerText.startsWith(t)", arg=f"{total} of"
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest.index import build_index, chroma_client, index_exists, live_collection_name, open_index
-from ingest.settings import Settings
+from common.settings import Settings
 from _servers import free_port
 
 CHROMA_CLI = Path(sys.executable).parent / "chroma"

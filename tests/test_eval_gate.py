@@ -25,8 +25,8 @@ from eval.runner import (
     run_suite,
     settings_env,
 )
-from ingest.errors import EvidenceError
-from ingest.settings import PROJECT_ROOT, Settings
+from common.errors import EvidenceError
+from common.settings import PROJECT_ROOT, Settings
 
 TIMING_KEYS = {"cold_start_ms", "ingest_seconds", "query_embedding_ms"}
 

@@ -15,7 +15,7 @@ from assistant import exports
 from assistant.evidence import ANY, design_choices, evidence_rows, filter_rows, instrument_choices, outcome_choices
 from assistant.records import Answer, Citation
 from ingest.records import Reference
-from ingest.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
 
@@ -111,7 +111,7 @@ def answer(by_ref) -> Answer:
         answer="A brief web-based programme reduced stress and burnout [22]; an online course helped trainees [16]. "
         "The review itself calls for more trials.",
         citations=[
-            Citation(ref=22, label=eriksson.label, doi=eriksson.doi, url=eriksson.url, study_type="randomized controlled trial",
+            Citation(ref=22, label=eriksson.label, doi=eriksson.doi, url=eriksson.url, study_type="RCT",
                      source="review", quote='Reduced levels of self-coldness (SCS subscale), perceived stress and burnout symptoms.'),
             Citation(ref=16, label=finlay.label, doi=finlay.doi, url=finlay.url, source="abstract",
                      quote='Trainees said "it helped", and gains held, at 3 months & after.'),
@@ -244,7 +244,7 @@ def test_evidence_table_has_one_row_per_study_of_tables_1_to_4(rows, review_text
     assert {row.table for row in rows} == {"Table 1", "Table 2", "Table 3", "Table 4"}
     eriksson = next(row for row in rows if row.ref == 22)
     assert eriksson.label == "Eriksson et al. (2018)" and eriksson.year == 2018
-    assert eriksson.design == "randomized controlled trial" and eriksson.n == "81"
+    assert eriksson.design == "RCT" and eriksson.n == "81"
     assert "SCS" in eriksson.instruments and "burnout" in eriksson.outcomes
     assert eriksson.url == "https://doi.org/10.3389/fpsyg.2018.02340"
 
@@ -256,7 +256,7 @@ def test_evidence_filters_keep_what_a_reader_asks_for(rows):
     assert {22, 27, 28, 29} <= burnout
     assert 22 in {row.ref for row in filter_rows(rows, instrument="FFMQ")}
     assert [row.ref for row in filter_rows(rows, text="eriksson")] == [22]
-    assert [row.ref for row in filter_rows(rows, text="psychologists stress", design="randomized controlled trial")] == [22]
+    assert [row.ref for row in filter_rows(rows, text="psychologists stress", design="RCT")] == [22]
     assert filter_rows(rows, "", ANY, ANY, ANY) == rows
     assert filter_rows(rows, text="no such words anywhere") == []
     assert design_choices(rows)[0] == ANY and "qualitative" in design_choices(rows)
@@ -271,4 +271,4 @@ def test_evidence_table_exports_hold_every_study(rows, by_ref):
     bib = parse_bibtex(exports.evidence_bibtex(rows, by_ref))
     assert len(ris) == len(bib) == len(rows)
     assert len({e["ID"] for e in bib}) == len(rows)
-    assert "Design: randomized controlled trial" in ris[[row.ref for row in rows].index(22)]["N1"][0]
+    assert "Design: RCT" in ris[[row.ref for row in rows].index(22)]["N1"][0]

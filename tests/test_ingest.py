@@ -20,7 +20,8 @@ from ingest.index import (
     open_index,
     read_corpus,
 )
-from ingest.settings import PROJECT_ROOT, Settings
+from common.errors import CorpusReadError
+from common.settings import PROJECT_ROOT, Settings
 
 CORPUS = PROJECT_ROOT / "corpus"
 CBI_SENTENCE = (
@@ -70,9 +71,12 @@ def test_table_1_records_carry_instruments_and_design(records) -> None:
     eriksson = table1[22]
     assert eriksson.label.startswith("Eriksson et al")
     assert eriksson.instruments == ("SCS", "FFMQ", "PSS", "SMBQ")
-    assert eriksson.design == "randomized controlled trial"
+    assert eriksson.design == "RCT"
     assert table1[23].label.startswith("Jiménez-Gómez")
-    assert table1[23].design == "partial RCT"
+    assert table1[23].design == "RCT"
+    # "Yes/No RCT" is a controlled trial that was not randomized; "No/ No RCT" has no control group.
+    assert table1[3].design == "non-randomized trial"
+    assert table1[16].design == "pre-post"
 
 
 def test_which_table_2_studies_used_the_proqol_and_the_cbi(records) -> None:
@@ -235,7 +239,7 @@ def test_an_interrupted_rebuild_leaves_the_previous_index_answering(fresh_build)
 # --- Loaders end to end --------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_one_bad_file_is_named_and_the_others_are_indexed(tmp_path: Path, review_text: str) -> None:
+def _extra_files(tmp_path: Path, review_text: str) -> tuple[Path, Path, Path]:
     lines = review_text.splitlines()
     paragraphs = [line for line in lines if line.startswith(("The cross-sectional studies reviewed", "In this regard, numerous studies"))]
     assert len(paragraphs) == 2
@@ -243,24 +247,39 @@ def test_one_bad_file_is_named_and_the_others_are_indexed(tmp_path: Path, review
     good.write_text("Cross-Sectional Research\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
     corrupt = tmp_path / "corrupt.pdf"
     corrupt.write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog\n")  # a PDF cut off after its first bytes
-    wanted = {27, 29, 30}  # real digests of three studies the paragraphs cite (31 has none)
+    wanted = {27, 29, 30}
     digest_lines = [line for line in (CORPUS / "digests.jsonl").read_text(encoding="utf-8").splitlines()
                     if line.strip() and json.loads(line)["ref"] in wanted]
     digests = tmp_path / "digests.jsonl"
     digests.write_text("\n".join(digest_lines) + "\n", encoding="utf-8")
+    return good, corrupt, digests
+
+
+def test_a_note_without_a_review_to_join_is_refused_with_a_reason(tmp_path: Path, review_text: str) -> None:
+    good, _, _ = _extra_files(tmp_path, review_text)
     settings = Settings(chroma_dir=tmp_path / "chroma")
+    with pytest.raises(CorpusReadError, match=r"not a review.*python -m ingest --review seed REVIEW.txt"):
+        build_index(settings, [good], progress=False)
+    assert not index_exists(settings)
+
+
+def test_a_note_joins_its_review_as_extra_material_and_a_bad_file_is_named(fresh_build, tmp_path: Path, review_text: str) -> None:
+    settings, _ = fresh_build
+    before = live_count(settings)
+    good, corrupt, digests = _extra_files(tmp_path, review_text)
 
     summary = build_index(settings, [good, corrupt, digests], progress=False)
     print(f"\n{summary.describe()}")
 
-    assert len(summary.problems) == 1 and "corrupt.pdf" in summary.problems[0]
-    assert f"Skipped: {summary.problems[0]}" in summary.describe()
-    assert summary.passages_by_kind.get("prose", 0) > 0
-    assert summary.passages_by_kind.get("digest", 0) > 0
-    assert "table_row" not in summary.passages_by_kind  # the text holds no table
+    assert any("corrupt.pdf" in p for p in summary.problems)
+    assert any("none removed" in p for p in summary.problems)
+    after = live_count(settings)
+    assert after > before  # nothing of the review was replaced: the note was added to it
     index = open_index(settings)
-    assert len(index.passages) == sum(summary.passages_by_kind.values())
-    sentences = [s for p in index.passages if p.section == "Cross-Sectional Research" for s in p.sentences]
+    assert len(index.references) == 68 and len(index.passages) == after
+    sentences = [s for p in index.passages if p.origin == "cross-sectional.txt" for s in p.sentences]
     (cbi,) = [s for s in sentences if s.text.startswith(CBI_SENTENCE)]
     assert {29, 31, 33} <= set(cbi.refs)
-    assert {p.study_ref for p in index.passages if p.kind == "digest"} == wanted
+    # Refreshing the review from corpus/ keeps the extra material.
+    build_index(settings, progress=False)
+    assert live_count(settings) == after
