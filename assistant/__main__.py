@@ -28,14 +28,17 @@ def _format_text(answer) -> str:
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in your own words.")],
     history: Annotated[Optional[list[str]], typer.Option("--history", help="An earlier question of the same chat (repeat, oldest first).")] = None,
-    persona: Annotated[str, typer.Option("--persona", help="therapist, educator, researcher or auto.")] = "auto",
+    persona: Annotated[str, typer.Option("--persona", help="therapist, educator, researcher or auto (inferred from the wording).")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
+    review: Annotated[Optional[str], typer.Option("--review", help="Which ingested review to ask (default: the only one, else seed).")] = None,
 ) -> None:
     """Answer one question."""
+    from assistant.records import check_persona
     from assistant.service import get_assistant
 
     try:
-        answer = get_assistant().ask(question, history or [], persona)
+        check_persona(persona)
+        answer = get_assistant(_settings(review)).ask(question, history or [], persona)
     except EvidenceError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1)
@@ -46,6 +49,7 @@ def ask(
 def batch(
     input_path: Annotated[Path, typer.Argument(help="JSON lines: {id, question, history}.", exists=True, dir_okay=False)],
     out: Annotated[Optional[Path], typer.Option("--out", help="Write answers here instead of standard output.")] = None,
+    review: Annotated[Optional[str], typer.Option("--review", help="Which ingested review to ask (default: the only one, else seed).")] = None,
 ) -> None:
     """Answer every line of a JSONL file, loading the models once."""
     from tqdm import tqdm
@@ -58,7 +62,7 @@ def batch(
         typer.echo(f"error: {input_path} is not valid JSON lines ({error}); one object per line is expected.", err=True)
         raise typer.Exit(1)
     try:
-        assistant = get_assistant()
+        assistant = get_assistant(_settings(review))
         sink = out.open("w", encoding="utf-8") if out else sys.stdout
         with sink if out else _nullcontext(sink):
             for answer in tqdm(answer_batch(assistant, rows), total=len(rows), desc="Answering", file=sys.stderr, disable=out is None):
@@ -66,6 +70,57 @@ def batch(
     except EvidenceError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1)
+
+
+@app.command()
+def studies(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the study records as JSON.")] = False,
+    review: Annotated[Optional[str], typer.Option("--review", help="Which ingested review (default: the only one, else seed).")] = None,
+) -> None:
+    """Print the evidence model's study records: what the assistant believes about each study."""
+    from dataclasses import asdict
+
+    from assistant.service import get_assistant
+
+    try:
+        model = get_assistant(_settings(review)).model
+    except EvidenceError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1)
+    if model is None:
+        typer.echo("error: this index has no evidence model: run `python -m ingest --rebuild`.", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps([asdict(s) for s in model.studies], ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{model.review.label}: {model.review.title}\n")
+    for study in model.studies:
+        instruments = ", ".join(i.abbreviation for i in study.instruments) or "-"
+        where = ", ".join(study.tables) or "abstract only"
+        conflict = "  (sources disagree)" if study.n_conflict else ""
+        typer.echo(f"[{study.ref}] {study.label} | {study.design or 'design not stated'} ({study.design_source or '-'}) | "
+                   f"{study.n_statement() or 'N not stated'}{conflict} | {instruments} | {where}")
+
+
+def _settings(review: str | None):
+    """The settings with the review chosen: the one named, else the only one ingested, else the default."""
+    from common.settings import get_settings
+    from ingest.index import list_reviews
+
+    settings = get_settings()
+    if review is None:
+        try:
+            reviews = [name for name, _, _ in list_reviews(settings)] if (settings.chroma_host or settings.chroma_dir.exists()) else []
+        except Exception:
+            reviews = []
+        if len(reviews) == 1:
+            review = reviews[0]
+    if review is None or review == settings.review:
+        return settings
+    try:
+        return settings.model_copy(update={"review": review})
+    except Exception as error:
+        raise EvidenceError(f"Bad review name {review!r}: use lower-case letters, digits and hyphens.") from error
 
 
 class _nullcontext:

@@ -5,7 +5,19 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.errors import EvidenceError
+
 Persona = Literal["therapist", "educator", "researcher"]
+PERSONA_CHOICES = ("auto", "therapist", "educator", "researcher")
+
+
+def check_persona(value: str | None) -> str:
+    """The persona value as given (None is auto); an unknown one is an error naming the allowed ones."""
+    if value is None or value == "":
+        return "auto"
+    if value not in PERSONA_CHOICES:
+        raise EvidenceError(f"Unknown persona {value!r}: use one of {', '.join(PERSONA_CHOICES)}.")
+    return value
 
 
 class Citation(BaseModel):

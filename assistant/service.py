@@ -13,10 +13,11 @@ from functools import lru_cache
 
 from assistant.compose import CONTRAST_CUE, Claim, Library, table_claims, compose, idf_table, pick_claims, rank_claims, study_line
 from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
-from assistant.records import Answer, RetrievedPassage
+from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.studies import named_studies, structured_matches
 from ingest.index import get_embeddings, open_index
+from common.errors import EvidenceError
 from common.settings import Settings, get_settings
 
 SCOPE = (
@@ -84,7 +85,9 @@ class Assistant:
 
     def ask(self, question: str | None, history: Sequence[str] = (), persona: str | None = "auto",
             id: str | None = None) -> Answer:
-        """One grounded answer; never raises for bad input."""
+        """One grounded answer; never raises for a bad question. An unknown persona is an
+        EvidenceError naming the allowed ones."""
+        persona = check_persona(persona)
         started = time.perf_counter()
         read = read_question(question, history, persona, self.library.glossary, self.settings.answer.max_question_chars)
         if not read.clean.text:
@@ -410,7 +413,12 @@ def get_assistant(settings: Settings | None = None) -> Assistant:
 
 
 def answer_batch(assistant: Assistant, rows: Iterable[dict]) -> Iterator[Answer]:
-    """The batch path: one answer per question-format row (id, question, history)."""
-    for row in rows:
-        # Other keys of the question format (persona, gold refs, ...) are ignored, as DESIGN.md says.
-        yield assistant.ask(row.get("question", ""), row.get("history") or (), "auto", id=row.get("id"))
+    """The batch path: one answer per question-format row (id, question, history, persona);
+    an unknown persona is an error naming the row's line."""
+    for line, row in enumerate(rows, start=1):
+        # Other keys of the question format (gold refs, ...) are ignored, as DESIGN.md says.
+        try:
+            persona = check_persona(row.get("persona"))
+        except EvidenceError as error:
+            raise EvidenceError(f"line {line} (id {row.get('id')!r}): {error}") from None
+        yield assistant.ask(row.get("question", ""), row.get("history") or (), persona, id=row.get("id"))
