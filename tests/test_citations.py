@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.citations import (
+    DEFAULT_MAX_REF,
     SUPERSCRIPT_DIGITS,
     Marker,
     cited_refs,
@@ -20,6 +21,7 @@ from ingest.citations import (
 )
 
 REVIEW = (Path(__file__).resolve().parents[1] / "corpus" / "review.txt").read_text(encoding="utf-8")
+SEED_REFS = 68  # the seed review's reference list; the parser itself knows no count
 BODY = REVIEW[: REVIEW.index("\nReferences\n")]
 PARAGRAPHS = [line for line in BODY.splitlines() if line.strip()]
 
@@ -137,7 +139,7 @@ def test_numbers_that_are_not_citations_give_nothing(snippet: str) -> None:
     ],
 )
 def test_flattened_edge_forms(text: str, refs: tuple[int, ...]) -> None:
-    assert cited_refs(text, flattened=True) == refs
+    assert cited_refs(text, flattened=True, max_ref=SEED_REFS) == refs
 
 
 def test_flattened_text_is_not_read_without_flattened_mode() -> None:
@@ -157,9 +159,34 @@ def test_max_ref_bounds_what_a_marker_may_name() -> None:
     assert cited_refs("Eriksson et al²² used", max_ref=22) == (22,)
 
 
+@pytest.mark.parametrize(
+    ("text", "flattened", "refs"),
+    [
+        ("Smith et al¹⁰⁵ used", False, (105,)),
+        ("as reported.^{98,112–114} Then", False, (98, 112, 113, 114)),
+        ("already shown [120, 121] and", False, (120, 121)),
+        ("Smith et al105 used", True, (105,)),
+        ("Smith et al1000 used", True, ()),  # markers have at most three digits
+    ],
+)
+def test_without_a_known_count_any_plausible_ref_is_read(text: str, flattened: bool, refs: tuple[int, ...]) -> None:
+    assert cited_refs(text, flattened=flattened) == refs
+    # a marker naming any ref above the count is not a citation at all (a number, a misread)
+    assert cited_refs(text, flattened=flattened, max_ref=100) == (refs if max(refs, default=0) <= 100 else ())
+    assert max(refs, default=0) <= DEFAULT_MAX_REF
+
+
+def test_the_review_count_reaches_strip_and_normalise() -> None:
+    assert normalise_markers("Smith et al¹⁰⁵ used") == "Smith et al [105] used"
+    assert normalise_markers("Smith et al¹⁰⁵ used", max_ref=100) == "Smith et al¹⁰⁵ used"
+    assert strip_markers("Smith et al105 used", flattened=True) == "Smith et al used"
+    assert strip_markers("Smith et al105 used", flattened=True, max_ref=100) == "Smith et al105 used"
+
+
 def test_every_reference_is_cited_in_the_body_and_nothing_else() -> None:
-    assert set(cited_refs(BODY)) == set(range(1, 69))
-    assert set(cited_refs(REVIEW)) == set(range(1, 69))
+    assert set(cited_refs(BODY)) == set(range(1, SEED_REFS + 1))
+    assert set(cited_refs(REVIEW)) == set(range(1, SEED_REFS + 1))
+    assert set(cited_refs(REVIEW, max_ref=SEED_REFS)) == set(range(1, SEED_REFS + 1))
 
 
 def test_flattened_review_gives_the_same_markers_but_the_acronym_one() -> None:
@@ -245,7 +272,8 @@ def test_any_text_parses_without_crash_or_impossible_refs(text: str, flattened: 
     markers = find_markers(text, flattened=flattened, max_ref=max_ref)
     assert all(1 <= ref <= max_ref for m in markers for ref in m.refs)
     assert all(0 <= m.start < m.end <= len(text) and text[m.start:m.end] == m.raw for m in markers)
-    assert all(1 <= ref <= 68 for ref in cited_refs(text, flattened=flattened))
+    assert all(1 <= ref <= SEED_REFS for ref in cited_refs(text, flattened=flattened, max_ref=SEED_REFS))
+    assert all(1 <= ref <= DEFAULT_MAX_REF for ref in cited_refs(text, flattened=flattened))
     stripped = strip_markers(text, flattened=flattened)
     assert not any(c in SUPERSCRIPT_DIGITS for c in stripped)
     normalise_markers(text, flattened=flattened)
