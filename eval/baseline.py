@@ -16,17 +16,19 @@ from langchain_core.embeddings import Embeddings
 from assistant.records import Answer, Citation, RetrievedPassage
 from eval.metrics import Question
 from ingest.citations import cited_refs
+from ingest.references import parse_references
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
 TOP_K = 4
 COLLECTION = "eval_baseline"  # its own collection in its own directory, never the project's
-MAX_REF = 68
 
 
 def baseline_documents(review_text: str, digest_texts: Mapping[int, str]) -> list[Document]:
     """The review as one document and each digest (digest + key findings) as its own."""
-    documents = [Document(page_content=review_text, metadata={"source": "review", "ref": 0})]
+    # The highest ref a marker may name is the review's own reference count.
+    max_ref = len(parse_references(review_text))
+    documents = [Document(page_content=review_text, metadata={"source": "review", "ref": 0, "max_ref": max_ref})]
     documents += [
         Document(page_content=text, metadata={"source": "abstract", "ref": ref})
         for ref, text in sorted(digest_texts.items())
@@ -50,7 +52,8 @@ def chunk_refs(chunk: Document) -> tuple[int, ...]:
     """The refs a chunk carries: the markers in a review chunk, the digest's own ref otherwise."""
     if chunk.metadata["source"] == "abstract":
         return (int(chunk.metadata["ref"]),)
-    return tuple(r for r in dict.fromkeys(cited_refs(chunk.page_content)) if 1 <= r <= MAX_REF)
+    max_ref = int(chunk.metadata.get("max_ref", 0)) or 999
+    return tuple(r for r in dict.fromkeys(cited_refs(chunk.page_content, max_ref=max_ref)) if 1 <= r <= max_ref)
 
 
 def answer_from_chunks(

@@ -25,7 +25,7 @@ def _clean_author(name: str) -> str:
 
 
 def _initials_form(name: str) -> str:
-    """`José Ramón Yela` -> `Yela JR` (the reference-list form)."""
+    """`Ana María Smith` -> `Smith AM` (the reference-list form)."""
     parts = name.split()
     if len(parts) < 2:
         return name

@@ -21,7 +21,7 @@ from ingest.citations import (
 from ingest.records import Reference
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "review.txt"
-REVIEW2 = Path("/work/shared/fixtures/review2/review.txt")  # lives outside the repository
+REVIEW2 = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "review2" / "review.txt"  # beside the checkout, as in CI
 REVIEW2_REFS = 47
 
 
