@@ -11,11 +11,11 @@ import numpy as np
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-from assistant.compose import CONTRAST_CUE, Claim, Library, table_claims, compose, idf_table, pick_claims, rank_claims, study_line
+from assistant.compose import CONTRAST_CUE, table_quote, Claim, Library, table_claims, compose, idf_table, pick_claims, rank_claims, study_line
 from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
-from assistant.studies import named_studies, structured_matches
+from assistant.studies import described_study, named_studies, structured_matches
 from ingest.index import get_embeddings, open_index
 from common.errors import EvidenceError
 from common.settings import Settings, get_settings
@@ -96,6 +96,8 @@ class Assistant:
         previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
         named, unknown_named = named_studies(read.clean.text, self.references, self.known_words)
+        if not named and not unknown_named and self.model is not None:
+            named = described_study(read.clean.text, self.model.studies)
         boosts = {r: 0.05 for r in previous_refs}
         boosts.update({r: 0.1 for r in named})
         hits = self.retriever.search(
@@ -115,6 +117,8 @@ class Assistant:
         if not focus and read.route in ("fact", "numeric", "effect", "contrast"):
             focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r))
         markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)
+        if len(focus) == 1 and _ASKS_STUDY_FACTS.search(read.clean.text):
+            markdown, citations = self._with_study_facts(focus[0], markdown, citations)
         if read.clean.notes:
             markdown = "\n\n".join(["_" + " ".join(read.clean.notes) + "_", markdown])
         return self._answer(id, read, markdown, citations, kept, False, evidence, started, retrieve_ms, compose_started)
@@ -185,6 +189,25 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _with_study_facts(self, ref: int, markdown: str, citations: list):
+        """A question about one study's size, design or instruments opens with the evidence
+        model's record of them, saying so where its sources disagree on N."""
+        study = self.model.study(ref) if self.model else None
+        record = self.library.records.get(ref)
+        if study is None or record is None:
+            return markdown, citations
+        parts = [study.design and f"design: {study.design}", study.n_statement()]
+        if study.instruments:
+            parts.append("measures: " + ", ".join(
+                i.abbreviation if i.name == i.abbreviation else f"{i.abbreviation} ({i.name})" for i in study.instruments))
+        facts = "; ".join(p for p in parts if p)
+        if not facts:
+            return markdown, citations
+        line = f"**{self.library.label(ref)}** [{ref}] — {facts}."
+        if not any(c.ref == ref for c in citations):
+            citations = [self.library.citation(ref, table_quote(record, "n"), "review"), *citations]
+        return f"{line}\n\n{markdown}", citations
 
     def _study_profile(self, read: ReadQuestion, ref: int, claims: Sequence[Claim]):
         """'Tell me about study X': how it was done, then everything it found, from the review's
@@ -341,6 +364,8 @@ class Assistant:
         return cached
 
 
+_ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
+                               r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his)\b", re.IGNORECASE)

@@ -7,9 +7,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.query import ReadQuestion
 from ingest.records import Reference, StudyRecord
+
+if TYPE_CHECKING:
+    from ingest.evidence_model import Study
 
 _NAMED = re.compile(
     r"\b(?P<name>[A-ZÀ-Ý][\wÀ-ÿ'’-]+)(?:\s+(?:and|&)\s+(?P<second>[A-ZÀ-Ý][\wÀ-ÿ'’-]+))?"
@@ -170,3 +174,66 @@ def structured_matches(
     unique = {r.ref: r for r in selected}
     programme = next((pattern for pattern, _ in _PROGRAM_FILTERS if re.search(pattern, question)), "")
     return TableMatch(tuple(unique.values()), strength, focus, programme)
+
+
+# --- Studies described rather than named ------------------------------------------------------
+
+_ONE_STUDY = re.compile(r"\b(study|trial|paper|survey|programme|program|project|intervention|one|experiment|pilot)\b(?!s)", re.IGNORECASE)
+_MANY_STUDIES = re.compile(r"\b(studies|trials|papers|surveys|which (ones|of them))\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"\b([A-ZÀ-Ý][\wÀ-ÿ'’-]{3,})")
+
+
+def _words(text: str) -> set[str]:
+    return {w[:6] for w in re.findall(r"[a-z]{4,}", fold(text))}
+
+
+def described_study(question: str, studies: Sequence["Study"]) -> tuple[int, ...]:
+    """The one study a question points at without the "X et al" form: by its first author's
+    surname, possessive or misspelt ("Kowalcyzk's trial"), or by a description (country, design,
+    year, sample size, distinctive words of its intervention or sample) that fits it best by a
+    clear margin. () when the question is about several studies or none fits."""
+    from rapidfuzz import fuzz
+
+    from ingest.tables import normalise_design
+
+    if not studies or _MANY_STUDIES.search(question):
+        return ()
+    years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", question)}
+    capitalised = [fold(m.group(1)).removesuffix("'s").removesuffix("’s") for m in _CAPITALISED.finditer(question)]
+    by_name = []
+    for study in studies:
+        surname = fold(re.split(r"\s+(?:et al|&|and)\b|\s*\(", study.label)[0].strip())
+        if surname and any(fuzz.ratio(word, surname) >= 88 for word in capitalised):
+            by_name.append(study)
+    if years:
+        by_name = [s for s in by_name if s.year in years] or by_name
+    if len(by_name) == 1:
+        return (by_name[0].ref,)
+    if not _ONE_STUDY.search(question):
+        return ()
+    # Words that set one study apart: those few studies share.
+    profiles = {s.ref: _words(" ".join((s.intervention, s.population, s.country))) for s in studies}
+    frequency: dict[str, int] = {}
+    for words in profiles.values():
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+    asked_words = _words(question)
+    asked_design = normalise_design(question)
+    numbers = {int(n) for n in re.findall(r"\b\d{2,5}\b", question)}
+    scores: list[tuple[float, int]] = []
+    for study in studies:
+        score = 0.0
+        places = {fold(w)[:4] for w in re.findall(r"[A-Z][a-z]{3,}", f"{study.country} {study.population}")}
+        if places & {w[:4] for w in capitalised}:
+            score += 1.5
+        if asked_design and asked_design == study.design:
+            score += 0.75
+        if study.year in years:
+            score += 1.5
+        if study.n in numbers:
+            score += 1.5
+        score += sum(1.0 for w in asked_words & profiles[study.ref] if frequency[w] <= 2)
+        scores.append((score, study.ref))
+    scores.sort(reverse=True)
+    best, second = scores[0][0], (scores[1][0] if len(scores) > 1 else 0.0)
+    return (scores[0][1],) if best >= 1.5 and best - second >= 1.0 else ()
