@@ -284,6 +284,17 @@ def _write_download(name: str, text: str) -> str:
     return str(path)
 
 
+def _tables_named(rows) -> str:
+    """"Tables 1–4" (or "Table 2", "Tables 1, 3") from the tables the rows come from."""
+    numbers = sorted({int(n) for row in rows for n in re.findall(r"\d+", row.table)})
+    if not numbers:
+        return "tables"
+    if len(numbers) == 1:
+        return f"Table {numbers[0]}"
+    consecutive = numbers == list(range(numbers[0], numbers[-1] + 1))
+    return f"Tables {numbers[0]}–{numbers[-1]}" if consecutive else "Tables " + ", ".join(map(str, numbers))
+
+
 def build_app(settings: Settings | None = None, backend: Backend | None = None) -> gr.Blocks:
     """The Blocks app; nothing is served until `.launch()`."""
     settings = settings or get_settings()
@@ -356,7 +367,7 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None) 
             return gr.update(value=[], headers=list(TABLE_COLUMNS)), "The evidence table appears once the index is ready."
         shown = filter_rows(rows, text, design, outcome, instrument)
         return ([table_cells(row) for row in shown],
-                f"{len(shown)} of {len(rows)} studies from the review's Tables 1–4.")
+                f"{len(shown)} of {len(rows)} studies from the review's {_tables_named(rows)}.")
 
     def refresh_page():
         status = backend.status_markdown()
@@ -413,7 +424,7 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None) 
                         gr.Markdown("### Sources")
                         sources = gr.HTML(sources_html(None, [], backend.facts), elem_id="sources", js_on_load=None)
             with gr.Tab("Evidence table", id="table"):
-                gr.Markdown("Every study of the review's Tables 1–4, with N, instruments and findings; DOIs from its reference list.")
+                gr.Markdown("Every study of the review's tables of studies, with N, instruments and findings; DOIs from its reference list.")
                 with gr.Row():
                     search = gr.Textbox(label="Search", placeholder="author, sample, finding…", scale=2, elem_id="table-search")
                     design = gr.Dropdown([ANY], value=ANY, label="Design", min_width=220, elem_id="design-filter")

@@ -125,7 +125,9 @@ def test_the_evidence_table_filters_by_design_outcome_and_text(page):
     shown = int(re.search(r"(\d+) of", count.inner_text()).group(1))
     assert 0 < shown < total
     assert "Eriksson" in page.locator("#evidence-table").inner_text()
-    page.locator("#table-search textarea, #table-search input").first.fill("Eriksson")
+    box = page.locator("#table-search textarea, #table-search input").first
+    box.click()
+    box.press_sequentially("Eriksson", delay=20)  # typed as a user types, key by key
     page.wait_for_function("() => document.querySelector('#table-count').innerText.startsWith('1 of')")
     expect(page.get_by_role("option")).to_have_count(0)
     page.wait_for_timeout(500)  # let the closing dropdown fade out before the screenshot
