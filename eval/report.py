@@ -6,11 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eval.metrics import GATE, LOWER_IS_BETTER, REPORT_KEYS, MetricResult, QuestionScore, counts, gate_failures
-from eval.runner import RunResult, SuiteResult
+from eval.breakdown import BREAKDOWN_KEYS, FACETS, Group, breakdown
+from eval.metrics import EXTRA_KEYS, GATE, LOWER_IS_BETTER, REPORT_KEYS, TARGETS, MetricResult, QuestionScore, counts, gate_failures
+from eval.runner import AblationRun, RunResult, SuiteResult
 
 TIMING_KEYS = ("cold_start_ms", "ingest_seconds", "query_embedding_ms")
 LLM_KEYS = ("faithfulness", "answer_relevancy")
+# The table's order: each new figure beside the one it refines.
+TABLE_KEYS = (
+    "citation_recall", "citation_precision", "key_facts", "key_facts_first2", "abstain_accuracy", "false_abstention",
+    "quotes_grounded", "retrieved_recall_at5", "persona_accuracy", "therapist_fk_grade", "latency_p50_ms", "latency_p95_ms",
+)
+ABLATION_KEYS = tuple(k for k in TABLE_KEYS if k != "latency_p95_ms")
 
 
 def _number(result: MetricResult | None) -> float | None:
@@ -18,17 +25,31 @@ def _number(result: MetricResult | None) -> float | None:
     return None if result is None or not result.defined else result.value
 
 
+def _groups_json(groups: Mapping[str, Group]) -> dict[str, dict[str, Any]]:
+    return {name: {"n": group.n, **{key: _number(group.figures[key]) for key in BREAKDOWN_KEYS}} for name, group in groups.items()}
+
+
+def _ablation_json(ablation: AblationRun, full: Mapping[str, MetricResult]) -> dict[str, Any]:
+    return {
+        "name": ablation.name, "override": ablation.override,
+        "figures": {key: _number(ablation.figures.get(key)) for key in (*REPORT_KEYS, *EXTRA_KEYS)},
+        "delta": {key: _number(_delta(ablation.figures.get(key), full.get(key))) for key in (*REPORT_KEYS, *EXTRA_KEYS)},
+    }
+
+
 def _run_json(run: RunResult | None, llm: Mapping[str, MetricResult], status: str, n_questions: int) -> dict[str, Any]:
     if run is None:
-        return {key: None for key in (*REPORT_KEYS, *TIMING_KEYS)} | {
-            "n_questions": n_questions, "reasons": {key: "skipped (--no-baseline)" for key in REPORT_KEYS},
+        return {key: None for key in (*REPORT_KEYS, *EXTRA_KEYS, *TIMING_KEYS)} | {
+            "n_questions": n_questions, "reasons": {key: "skipped (--no-baseline)" for key in (*REPORT_KEYS, *EXTRA_KEYS)},
         }
     figures = {**run.figures, **run.timings}
     return {
         **{key: _number(figures[key]) for key in REPORT_KEYS},
+        **{key: _number(figures.get(key)) for key in EXTRA_KEYS},
         **{key: _number(figures[key]) for key in TIMING_KEYS},
         "n_questions": len(run.scores),
         "counts": counts(run.scores),
+        **{f"by_{facet}": _groups_json(breakdown(run.scores, facet)) for facet in FACETS},
         "llm_judged": {"status": status, **{key: _number(llm.get(key)) for key in LLM_KEYS}},
         "reasons": {key: result.reason for key, result in figures.items()},
     }
@@ -65,8 +86,12 @@ def report_json(result: SuiteResult) -> dict[str, Any]:
             "project": _answer_json(score, with_text=True),
             "baseline": _answer_json(baseline_by_id[q.id], with_text=False) if q.id in baseline_by_id else None,
         })
+    project = _run_json(result.project, result.llm.project, result.llm.status, n)
+    project["question_set"] = result.title
+    if result.ablations:
+        project["ablations"] = [_ablation_json(a, result.project.figures) for a in result.ablations]
     return {
-        "project": _run_json(result.project, result.llm.project, result.llm.status, n),
+        "project": project,
         "baseline": _run_json(result.baseline, result.llm.baseline, result.llm.status, n),
         "per_question": per_question,
     }
@@ -79,14 +104,37 @@ def format_figure(key: str, result: MetricResult | None) -> str:
         return f"{result.value:,.1f} ms"
     if key.endswith("_seconds"):
         return f"{result.value:,.1f} s"
+    if key.endswith("_grade"):
+        return f"{result.value:.1f}"
     return f"{result.value:.3f}"
 
 
+def _delta(value: MetricResult | None, full: MetricResult | None) -> MetricResult | None:
+    if value is None or full is None or not (value.defined and full.defined):
+        return None
+    return MetricResult(value.value - full.value, "variant minus full system")
+
+
+def format_delta(key: str, delta: MetricResult | None) -> str:
+    if delta is None:
+        return "n/a"
+    shown = format_figure(key, MetricResult(abs(delta.value), delta.reason))
+    zero = format_figure(key, MetricResult(0.0, ""))
+    return "±" + zero if shown == zero else ("+" if delta.value > 0 else "-") + shown
+
+
 def _gate_cell(key: str, result: MetricResult) -> str:
+    if key in TARGETS:  # shown, not gated
+        met = result.defined and result.value <= TARGETS[key]
+        return f"target <= {TARGETS[key]:g} {'met' if met else 'missed'}"
     if key not in GATE:
         return ""
     verdict = "ok" if not gate_failures({key: result}, {key: GATE[key]}) else "FAIL"
     return f">= {GATE[key]:g} {verdict}"
+
+
+def _name(key: str) -> str:
+    return f"{key} (lower is better)" if key in LOWER_IS_BETTER else key
 
 
 def summary_rows(result: SuiteResult) -> list[tuple[str, str, str, str]]:
@@ -94,9 +142,10 @@ def summary_rows(result: SuiteResult) -> list[tuple[str, str, str, str]]:
     project = {**result.project.figures, **result.project.timings}
     baseline = {**result.baseline.figures, **result.baseline.timings} if result.baseline else {}
     rows = []
-    for key in (*REPORT_KEYS, *TIMING_KEYS):
-        name = f"{key} (lower is better)" if key in LOWER_IS_BETTER else key
-        rows.append((name, format_figure(key, project[key]), format_figure(key, baseline.get(key)), _gate_cell(key, project.get(key))))
+    for key in (*TABLE_KEYS, *TIMING_KEYS):
+        if key not in project:  # a hand-made result may carry DESIGN.md's figures only
+            continue
+        rows.append((_name(key), format_figure(key, project[key]), format_figure(key, baseline.get(key)), _gate_cell(key, project[key])))
     for key in LLM_KEYS:
         if key in result.llm.project:
             rows.append((key, format_figure(key, result.llm.project[key]), format_figure(key, result.llm.baseline.get(key)), ""))
@@ -125,6 +174,50 @@ def _count_line(result: SuiteResult) -> str:
             f"{c['citations']} citations; {c['failing_questions']} failing")
 
 
+def _title(result: SuiteResult) -> str:
+    return f"Question set: {result.title}" if result.title else f"Question set: {len(result.questions)} questions"
+
+
+def breakdown_rows(scores: Sequence[QuestionScore]) -> list[tuple[str, ...]]:
+    """(group, n, BREAKDOWN_KEYS...) for each persona, then each kind."""
+    rows = []
+    for facet in FACETS:
+        for name, group in breakdown(scores, facet).items():
+            rows.append((f"{facet}: {name}", str(group.n), *(format_figure(k, group.figures[k]) for k in BREAKDOWN_KEYS)))
+    return rows
+
+
+def _with_delta(key: str, value: MetricResult | None, full: MetricResult) -> str:
+    delta = _delta(value, full)
+    shown = format_figure(key, value)
+    return shown if delta is None else f"{shown} ({format_delta(key, delta)})"
+
+
+def ablation_rows(result: SuiteResult) -> list[tuple[str, ...]]:
+    """(figure, full system, each variant as "value (delta)") for ABLATION_KEYS."""
+    full = result.project.figures
+    rows = []
+    for key in ABLATION_KEYS:
+        if key not in full:
+            continue
+        cells = [_with_delta(key, a.figures.get(key), full[key]) for a in result.ablations]
+        rows.append((_name(key), format_figure(key, full[key]), *cells))
+    return rows
+
+
+def _variant_letter(index: int) -> str:
+    return chr(ord("A") + index)
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Text columns: the first left-aligned, the others right-aligned; a rule under the header."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip()
+             for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return lines
+
+
 def terminal_table(result: SuiteResult) -> str:
     header = ("figure", "project", "baseline" if result.baseline else "baseline (skipped)", "gate")
     rows = [header, *summary_rows(result)]
@@ -134,10 +227,18 @@ def terminal_table(result: SuiteResult) -> str:
         for row in rows
     ]
     lines.insert(1, "-" * len(lines[0]))
+    lines.insert(0, _title(result))
     failed = gate_failures(result.project.figures)
     lines += ["", _llm_line(result), _count_line(result)]
     lines += [f"  n/a: {note}" for note in _notes(result)]
     lines.append("Gate: passed" if not failed else "Gate: FAILED: " + "; ".join(failed))
+    lines += ["", "Project by persona and by kind (n/a: no question of the group counts for that figure):"]
+    lines += _aligned([("group", "n", *BREAKDOWN_KEYS), *breakdown_rows(result.project.scores)])
+    if result.ablations:
+        letters = [_variant_letter(i) for i in range(len(result.ablations))]
+        lines += ["", "Ablations (value and change from the full system; each variant answers the same questions):"]
+        lines += _aligned([("figure", "full", *letters), *ablation_rows(result)])
+        lines += [f"  {letter}: {a.name} ({a.override})" for letter, a in zip(letters, result.ablations)]
     return "\n".join(lines)
 
 
@@ -186,9 +287,15 @@ def _question_section(score: QuestionScore, baseline: QuestionScore | None) -> l
     return lines
 
 
+def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def markdown_report(result: SuiteResult) -> str:
     """The summary table, then each failing question: what was expected and what came back."""
-    lines = ["# Evaluation report", "", "| figure | project | baseline | gate |", "| --- | ---: | ---: | --- |"]
+    lines = ["# Evaluation report", "", _title(result) + ".", "", "| figure | project | baseline | gate |", "| --- | ---: | ---: | --- |"]
     lines += [f"| {name} | {project} | {baseline} | {gate} |" for name, project, baseline, gate in summary_rows(result)]
     lines += ["", _llm_line(result) + ".", "", _count_line(result) + "."]
     notes = _notes(result)
@@ -196,6 +303,11 @@ def markdown_report(result: SuiteResult) -> str:
         lines += ["", "Figures shown as n/a:", *[f"- {note}" for note in notes]]
     failed = gate_failures(result.project.figures)
     lines += ["", "**Gate: passed.**" if not failed else "**Gate: failed.** " + "; ".join(failed), ""]
+    lines += ["## By persona and by kind", "", _markdown_table(("group", "n", *BREAKDOWN_KEYS), breakdown_rows(result.project.scores)), ""]
+    if result.ablations:
+        lines += ["## Ablations", "", "Each variant is the full system with one settings override; in brackets, the change from the full system.", ""]
+        header = ("figure", "full system", *(f"{a.name} (`{a.override}`)" for a in result.ablations))
+        lines += [_markdown_table(header, ablation_rows(result)), ""]
     failing = [s for s in result.project.scores if s.failures]
     baseline_by_id = {s.question.id: s for s in result.baseline.scores} if result.baseline else {}
     lines += [f"## Failing questions ({len(failing)} of {len(result.project.scores)})", ""]

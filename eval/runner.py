@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
 
 from assistant.records import Answer
 from assistant.service import Assistant, answer_batch
+from eval.ablations import ABLATIONS, Override, apply_override, describe
 from eval.baseline import open_baseline
 from eval.metrics import (
     GroundingCorpus,
@@ -33,47 +34,35 @@ from eval.metrics import (
     score_question,
     undefined,
 )
+from eval.question_sets import DEFAULT_QUESTIONS, QuestionSet, load_questions  # noqa: F401  (the gate's tests import them here)
 from ingest.citations import strip_markers
-from ingest.errors import EvidenceError
+from common.errors import EvidenceError
 from ingest.index import build_index, get_embeddings
-from ingest.settings import PROJECT_ROOT, Settings
+from common.settings import PROJECT_ROOT, Settings
 
-DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
 EMBEDDING_FLOOR_QUERIES = 20
 COLD_START_TIMEOUT_S = 600
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class QuestionSet:
-    questions: tuple[Question, ...]
-    rows: tuple[dict[str, Any], ...]  # the lines as read, handed to the batch path unchanged
-
-
-def load_questions(path: Path) -> QuestionSet:
-    """Reads a question-format JSONL file; a malformed line is an error naming the line."""
-    if not path.is_file():
-        raise EvidenceError(f"No question set at {path}: pass --questions FILE (DESIGN.md question format).")
-    questions: list[Question] = []
-    rows: list[dict[str, Any]] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            question = Question.from_row(row)
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-            raise EvidenceError(f"{path}:{number}: not a question line ({type(error).__name__}: {error}).") from error
-        questions.append(question)
-        rows.append(row)
-    ids = [q.id for q in questions]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise EvidenceError(f"{path}: duplicate question ids {duplicates}: give each line its own id.")
-    if not questions:
-        raise EvidenceError(f"{path} holds no questions.")
-    return QuestionSet(tuple(questions), tuple(rows))
+def settings_for_review(settings: Settings, review: str | None, corpus_dir: Path | None = None) -> Settings:
+    """`settings` for the review named by `--review` and the folder its sources are in (`--corpus`):
+    a review other than the seed needs its own sources, since quotes are checked against them."""
+    update: dict[str, Any] = {"review": review, "corpus_dir": corpus_dir}
+    update = {name: value for name, value in update.items() if value is not None}
+    if not update:
+        return settings
+    try:
+        chosen = type(settings).model_validate({**settings.model_dump(), **update})
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise EvidenceError(f"--{first['loc'][0]} {update.get(str(first['loc'][0]))!r}: {first['msg']}.") from error
+    fields = type(settings).model_fields
+    if chosen.review != fields["review"].default and chosen.corpus_dir == fields["corpus_dir"].default:
+        raise EvidenceError(f"Review '{chosen.review}' is checked against its own sources: pass --corpus DIR, the folder "
+                            f"with its review.txt and digests.jsonl (or set EVIDENCE_CORPUS_DIR).")
+    return chosen
 
 
 # --- The corpus as plain text: what quotes are checked against and the baseline indexes -------
@@ -134,8 +123,15 @@ def score_answers(
     return scores
 
 
-def run_project(assistant: Assistant, question_set: QuestionSet, corpus: GroundingCorpus, progress: bool) -> list[QuestionScore]:
-    return score_answers(question_set, answer_batch(assistant, question_set.rows), corpus, desc="project", progress=progress)
+def auto_persona_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without their `persona`, so the assistant infers one: persona_accuracy scores that guess."""
+    return [{key: value for key, value in row.items() if key != "persona"} for row in rows]
+
+
+def run_project(assistant: Assistant, question_set: QuestionSet, corpus: GroundingCorpus, progress: bool,
+                desc: str = "project") -> list[QuestionScore]:
+    answers = answer_batch(assistant, auto_persona_rows(question_set.rows))
+    return score_answers(question_set, answers, corpus, desc=desc, progress=progress)
 
 
 @dataclass(frozen=True)
@@ -269,12 +265,31 @@ def _ragas_judge(settings: Settings):
 
 # --- The whole suite -----------------------------------------------------------------------
 
+# --- Ablations ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AblationRun:
+    name: str
+    override: str  # as one would set it: "retrieval.per_study_cap=100"
+    scores: list[QuestionScore]
+    figures: dict[str, MetricResult]
+
+
+def run_ablation(name: str, override: Override, settings: Settings, question_set: QuestionSet,
+                 corpus: GroundingCorpus, progress: bool) -> AblationRun:
+    """The project once more with one override: its own Assistant, no baseline, no timings beyond latency."""
+    assistant = Assistant(apply_override(settings, override))
+    scores = run_project(assistant, question_set, corpus, progress, desc=name)
+    return AblationRun(name, describe(override), scores, overall(scores))
+
+
 @dataclass(frozen=True)
 class SuiteOptions:
     baseline: bool = True
     cold_start: bool = True
     ingest_timing: bool = True
     progress: bool = True
+    ablations: bool = False
 
 
 @dataclass(frozen=True)
@@ -290,6 +305,8 @@ class SuiteResult:
     project: RunResult
     baseline: RunResult | None
     llm: LLMJudged
+    title: str = ""  # which set and part, and how many questions
+    ablations: tuple[AblationRun, ...] = ()
 
 
 def not_applicable(reason: str) -> MetricResult:
@@ -303,7 +320,7 @@ def run_suite(
     options: SuiteOptions = SuiteOptions(),
 ) -> SuiteResult:
     """Answers every question with the assistant (loaded here unless given) and the baseline,
-    and scores and times both in this one process."""
+    and scores and times both in this one process; then each ablation when asked for."""
     texts = read_corpus_texts(settings)
     corpus = grounding_corpus(texts)
     if assistant is None:
@@ -328,4 +345,6 @@ def run_suite(
         }
         baseline = RunResult(run.scores, overall(run.scores), baseline_timings)
     llm = llm_judged(settings, project_scores, baseline.scores if baseline else [])
-    return SuiteResult(question_set.questions, project, baseline, llm)
+    ablations = tuple(run_ablation(name, override, settings, question_set, corpus, options.progress)
+                      for name, override in ABLATIONS) if options.ablations else ()
+    return SuiteResult(question_set.questions, project, baseline, llm, question_set.title, ablations)

@@ -8,8 +8,11 @@ import math
 import pytest
 
 from assistant.records import Answer, Citation, RetrievedPassage
+from eval.breakdown import breakdown
 from eval.metrics import (
+    EXTRA_KEYS,
     GATE,
+    REPORT_KEYS,
     GroundingCorpus,
     MetricResult,
     Question,
@@ -22,16 +25,20 @@ from eval.metrics import (
     gate_failures,
     grounding_overall,
     key_facts,
+    key_facts_first2,
     latency_percentile,
     mean_of,
     overall,
+    persona_accuracy,
     quote_grounding,
     quotes_grounded,
     retrieved_recall_at5,
     score_question,
+    therapist_fk_grade,
 )
+from eval.opening import flesch_kincaid_grade, opening_sentences, without_citation_markers
 from ingest.citations import cited_refs, strip_markers
-from ingest.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT
 
 BURNOUT = Question(
     id="q1", question="Did the web-based trial reduce burnout?", answerable=True,
@@ -45,9 +52,9 @@ def cite(ref: int, quote: str = "a quote", source: str = "review") -> Citation:
 
 
 def answer(text: str = "", refs: tuple[int, ...] = (), abstained: bool = False, top: tuple[tuple[int, ...], ...] = (),
-           citations: tuple[Citation, ...] | None = None, total_ms: float | None = None) -> Answer:
+           citations: tuple[Citation, ...] | None = None, total_ms: float | None = None, persona: str | None = None) -> Answer:
     return Answer(
-        id="q", question="?", answer=text, abstained=abstained,
+        id="q", question="?", answer=text, abstained=abstained, persona=persona,
         citations=list(citations if citations is not None else (cite(r) for r in refs)),
         retrieved=[RetrievedPassage(chunk_id=f"c{i}", source="review", section="", refs=list(r), score=0.5)
                    for i, r in enumerate(top)],
@@ -221,7 +228,10 @@ def test_overall_over_a_small_run(corpus):
         (OUT_OF_SCOPE, answer("Not covered.", abstained=True, total_ms=20.0)),
     ]
     scores = [score_question(q, a, corpus, a.timings_ms["total"]) for q, a in runs]
-    figures = {key: result.value for key, result in overall(scores).items()}
+    with pytest.warns(UndefinedMetricWarning):  # no question names a persona
+        results = overall(scores)
+    assert set(results) == set(REPORT_KEYS) | set(EXTRA_KEYS)
+    figures = {key: results[key].value for key in REPORT_KEYS}
     assert figures == {
         "citation_recall": 0.75,  # (2/2 + 1/2) / 2
         "citation_precision": 0.75,  # (2/2 + 1/2) / 2 answers with citations
@@ -233,6 +243,8 @@ def test_overall_over_a_small_run(corpus):
         "latency_p50_ms": 15.0,  # 900 ms is the warm-up
         "latency_p95_ms": pytest.approx(19.5),
     }
+    assert results["key_facts_first2"].value == 0.5
+    assert math.isnan(results["persona_accuracy"].value) and math.isnan(results["therapist_fk_grade"].value)
     assert [bool(s.failures) for s in scores] == [False, True, False]
     assert any(f.startswith("citation_precision") for f in scores[1].failures)
 
@@ -257,6 +269,94 @@ def test_question_rows_parse_with_optional_keys_absent():
     parsed = Question.from_row(full)
     assert parsed.gold_studies == {22} and parsed.allowed_refs == {0, 22, 23}
     assert parsed.must_include == (("burnout",), ("0.44", ".44")) and parsed.history == ("earlier",)
+
+
+# --- how an answer opens, readability, persona, breakdowns ------------------------------------
+
+STYLED = (
+    "_The question was cut to 2000 characters._\n\n"
+    "## Answer\n"
+    "**In short:** Burnout fell in the web-based trial [22]. Eriksson et al. (2018) ran it for 12 weeks [22].\n\n"
+    "**What else the research says:**\n"
+    "- The effect was d = 0.44 [22].\n"
+    "1. Gains held at follow-up [31]."
+)
+
+
+def test_the_opening_skips_the_note_line_headings_labels_and_list_markers():
+    assert opening_sentences(STYLED, 2) == [
+        "Burnout fell in the web-based trial [22].",
+        "Eriksson et al. (2018) ran it for 12 weeks [22].",  # "et al." does not end a sentence
+    ]
+    assert opening_sentences(STYLED, 9)[2:] == ["The effect was d = 0.44 [22].", "Gains held at follow-up [31]."]
+    assert without_citation_markers("Stress fell [27–32] and rose [4, 5].") == "Stress fell and rose."
+    # A marker after the full stop still belongs to its sentence.
+    assert opening_sentences("Help-seeking rose. [28] — Kotera et al. (2021). Stigma fell.", 2) == [
+        "Help-seeking rose. [28] — Kotera et al. (2021).", "Stigma fell."]
+
+
+def test_key_facts_in_the_first_two_sentences_only():
+    late = answer(STYLED)  # "0.44" stands in the third sentence
+    assert key_facts(BURNOUT, late).value == 1.0
+    first2 = key_facts_first2(BURNOUT, late)
+    assert first2.value == 0.0 and "in the first two sentences" in first2.reason and "'0.44'" in first2.reason
+    early = answer("_Burnout: see below._\n\n**In short:** Burnout fell, d = .44 [22].\n\nMore detail follows.")
+    assert key_facts_first2(BURNOUT, early).value == 1.0
+    only_in_note = answer("_Burnout and 0.44 were asked about._\n\nStress fell. Nothing else. Burnout fell, d = 0.44.")
+    assert key_facts_first2(BURNOUT, only_in_note).value == 0.0
+    assert math.isnan(key_facts_first2(OUT_OF_SCOPE, early).value)
+
+
+def test_flesch_kincaid_grade_of_the_first_three_sentences_for_therapists():
+    # 6 one-syllable words in 2 sentences: 0.39 * 3 + 11.8 * 1 - 15.59
+    assert flesch_kincaid_grade(["The cat sat.", "The dog ran."]) == pytest.approx(-2.62)
+    therapist = Question(id="t1", question="Can I be kinder to myself?", answerable=True, persona="therapist")
+    plain = therapist_fk_grade(therapist, answer("**In short:** Be kind to yourself [22]. It helps. Try it. Then read the secondary psychometric considerations."))
+    same_without_markers = therapist_fk_grade(therapist, answer("Be kind to yourself. It helps. Try it."))
+    assert plain.value == pytest.approx(same_without_markers.value)  # the fourth sentence and the markers do not count
+    dense = therapist_fk_grade(therapist, answer("Self-compassion was inversely associated with secondary traumatic stress "
+                                                 "among psychotherapists in cross-sectional investigations [22]."))
+    assert dense.value > 10 > plain.value
+    assert math.isnan(therapist_fk_grade(BURNOUT, answer("Be kind.")).value)  # not a therapist question
+    assert math.isnan(therapist_fk_grade(therapist, answer("The review does not cover this.", abstained=True)).value)
+
+
+def test_persona_accuracy_compares_the_inferred_persona_with_the_questions():
+    educator = Question(id="e1", question="Explain it for my class.", answerable=True, persona="educator")
+    assert persona_accuracy(educator, answer("x", persona="educator")).value == 1.0
+    wrong = persona_accuracy(educator, answer("x", persona="researcher"))
+    assert wrong.value == 0.0 and wrong.reason == "inferred researcher, expected educator"
+    assert math.isnan(persona_accuracy(BURNOUT, answer("x", persona="educator")).value)  # the question names none
+    assert math.isnan(persona_accuracy(educator, answer("x")).value)  # e.g. the baseline reports none
+
+
+def test_breakdowns_by_persona_and_by_kind(corpus):
+    therapist = Question(id="b1", question="?", answerable=True, persona="therapist", kind="fact", gold_refs=(22,),
+                         must_include=(("burnout",),))
+    researcher = Question(id="b2", question="?", answerable=True, persona="researcher", kind="fact", gold_refs=(22, 31),
+                          must_include=(("burnout",),))
+    outside = Question(id="b3", question="?", answerable=False, persona="researcher", kind="abstain")
+    unlabelled = Question(id="b4", question="?", answerable=True, gold_refs=(22,))
+    runs = [
+        (therapist, answer("Burnout fell.", refs=(22,))),
+        (researcher, answer("Stress fell.", refs=(22, 5))),
+        (outside, answer("Not covered.", abstained=True)),
+        (unlabelled, answer("Not covered.", abstained=True)),
+    ]
+    scores = [score_question(q, a, corpus, 1.0) for q, a in runs]
+    by_persona = breakdown(scores, "persona")
+    assert list(by_persona) == ["researcher", "therapist", "(none)"]
+    assert [g.n for g in by_persona.values()] == [2, 1, 1]
+    researchers = {key: result.value for key, result in by_persona["researcher"].figures.items()}
+    assert researchers["key_facts"] == 0.0 and researchers["citation_recall"] == 0.5
+    assert researchers["citation_precision"] == 0.5 and researchers["abstain_accuracy"] == 1.0
+    assert researchers["false_abstention"] == 0.0
+    assert by_persona["therapist"].figures["key_facts"].value == 1.0
+    assert math.isnan(by_persona["therapist"].figures["abstain_accuracy"].value)
+    assert by_persona["(none)"].figures["false_abstention"].value == 1.0
+    by_kind = breakdown(scores, "kind")
+    assert list(by_kind) == ["abstain", "fact", "(none)"]
+    assert by_kind["fact"].n == 2 and by_kind["fact"].figures["citation_recall"].value == 0.75
 
 
 # --- the baseline ------------------------------------------------------------------------------
@@ -285,7 +385,7 @@ def test_baseline_built_on_review_paragraphs_cites_only_refs_found_in_its_chunks
 
     from eval.baseline import CHUNK_SIZE, TOP_K, chunk_refs, open_baseline
     from ingest.index import get_embeddings
-    from ingest.settings import Settings
+    from common.settings import Settings
 
     lines = (PROJECT_ROOT / "corpus" / "review.txt").read_text(encoding="utf-8").splitlines()
     start = lines.index("Introduction")

@@ -1,0 +1,43 @@
+"""Ablations: the full system with one part switched off or changed, one settings override per
+variant. Adding a variant is one line of ABLATIONS: a name and {group: {field: value}} over the
+nested groups of common.settings.Settings (ingest, retrieval, answer)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from common.errors import EvidenceError
+from common.settings import Settings
+
+Override = Mapping[str, Mapping[str, Any]]
+
+ABLATIONS: tuple[tuple[str, Override], ...] = (
+    ("no per-study cap", {"retrieval": {"per_study_cap": 100}}),
+    ("dense only (no BM25)", {"retrieval": {"lexical_k": 0}}),
+    ("standard RRF constant (k=60)", {"retrieval": {"rrf_k": 60}}),
+    ("at most 2 supporting points", {"answer": {"max_points": 2}}),
+)
+
+
+def describe(override: Override) -> str:
+    """`retrieval.per_study_cap=100`, the override as one would set it."""
+    return ", ".join(f"{group}.{name}={value!r}" for group, fields in override.items() for name, value in fields.items())
+
+
+def apply_override(settings: Settings, override: Override) -> Settings:
+    """`settings` with the override's fields changed in their nested groups, each group validated
+    again (so a misspelt or not-yet-existing field is an error naming it, not a silent no-op)."""
+    update: dict[str, BaseModel] = {}
+    for group_name, fields in override.items():
+        group = getattr(settings, group_name, None)
+        if not isinstance(group, BaseModel):
+            raise EvidenceError(f"Ablation override {describe(override)}: settings have no group '{group_name}'.")
+        try:
+            update[group_name] = type(group).model_validate({**group.model_dump(), **fields})
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise EvidenceError(f"Ablation override {describe(override)}: {group_name}.{where}: {first['msg']}.") from error
+    return settings.model_copy(update=update)
