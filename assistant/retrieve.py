@@ -80,8 +80,10 @@ class HybridRetriever:
         tokens = [t for t in tokenize(query) if t in self.vocabulary]
         if not tokens:
             return []
-        scores = self._bm25.get_scores(tokens)
-        top = np.argsort(-scores)[:k]
+        # Rounded, ties broken by position: bm25s sums in an order that can differ between
+        # processes in the last bits, which must not reorder equally good passages.
+        scores = np.round(self._bm25.get_scores(tokens), 6)
+        top = np.lexsort((np.arange(len(scores)), -scores))[:k]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
     def search(
@@ -111,9 +113,9 @@ class HybridRetriever:
             if allowed_kinds is not None and passage.kind not in allowed_kinds:
                 continue
             if boosts:
-                score += sum(boosts.get(r, 0.0) for r in set(passage.refs)) / max(1, len(passage.refs)) ** 0.5
+                score += sum(boosts.get(r, 0.0) for r in dict.fromkeys(passage.refs)) / max(1, len(passage.refs)) ** 0.5
             hits.append(Hit(passage, score, dense_of.get(index, 0.0), lexical_of.get(index, 0.0)))
-        hits.sort(key=lambda h: -h.score)
+        hits.sort(key=lambda h: (-round(h.score, 9), self.position[h.passage.passage_id]))
         return hits
 
 
