@@ -11,6 +11,9 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
+# Answers must not depend on the process: a fixed hash seed keeps any set-ordered tie the same
+# in every run (the ranking itself breaks ties by position; this guards what it does not see).
+export PYTHONHASHSEED := 0
 
 .PHONY: install run test eval bench ingest browser clean
 

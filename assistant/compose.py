@@ -218,7 +218,8 @@ def rank_claims(
         for sentence in passage.sentences:
             score = passage_weight * 0.5 + sentence_score(sentence, weights, read)
             claims.append(_claim_from_sentence(sentence, passage, score))
-    claims.sort(key=lambda c: -c.score)
+    # Rounded with a content tie-break, so equal claims come in the same order in every process.
+    claims.sort(key=lambda c: (-round(c.score, 9), c.passage_id, c.quote))
     return claims
 
 

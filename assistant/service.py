@@ -148,7 +148,7 @@ class Assistant:
         claims = rank_claims(scoring, pool, self.idf, self.library, known_texts=known)
         if not focus and _ABOUT_REVIEW.search(read.clean.text):
             # "What do the authors recommend?" asks the review, not the abstracts it cites.
-            claims = sorted(claims, key=lambda c: -(c.score + (0.15 if c.source == "review" else -0.1)))
+            claims = sorted(claims, key=lambda c: (-round(c.score + (0.15 if c.source == "review" else -0.1), 9), c.passage_id, c.quote))
         if focus:
             # A question about particular studies is answered from their own sentences.
             own = [c for c in claims if c.refs and set(c.refs) <= set(focus)]
