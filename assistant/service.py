@@ -15,6 +15,8 @@ from assistant.compose import CONTRAST_CUE, table_quote, Claim, Library, table_c
 from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
+from assistant.facets import match_studies
+from assistant.spelling import Speller
 from assistant.studies import described_study, named_studies, structured_matches
 from ingest.index import get_embeddings, open_index
 from common.errors import EvidenceError
@@ -71,6 +73,8 @@ class Assistant:
         self.known_stems = {_stem(w) for w in self.known_words}
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
+        self.speller = Speller.from_texts([*index.texts, *LEXICON.values(), *index.glossary.values()],
+                                          dictionary=_tokenizer_words(settings))
 
     @property
     def citable_references(self) -> tuple:
@@ -89,6 +93,8 @@ class Assistant:
         EvidenceError naming the allowed ones."""
         persona = check_persona(persona)
         started = time.perf_counter()
+        question, _ = self.speller.correct(question or "")
+        history = [self.speller.correct(h)[0] for h in history if h]
         read = read_question(question, history, persona, self.library.glossary, self.settings.answer.max_question_chars)
         if not read.clean.text:
             return Answer(id=id, question=read.clean.shown, answer=HELP_TEXT, route="help", persona=read.persona,
@@ -270,6 +276,10 @@ class Assistant:
                 refs += [r for r in best if r not in self.library.records and r not in refs]
         elif match.strength == "loose":
             refs = [r for r in table if r in strong] or strong
+        elif read.route == "list" and self.model is not None:
+            # Nothing the tables' columns filter on: the evidence model's facets decide.
+            facets = match_studies(read.clean.text, read.expansions, self.model.studies, self.digests)
+            refs = list(facets.refs) or strong
         else:
             refs = strong if read.route == "list" else []
         if read.route != "list" and not (match.strength == "group" and len(refs) <= 8):
@@ -285,12 +295,23 @@ class Assistant:
         record = self.library.records.get(ref)
         if record is not None:
             return study_line(record, self.library, record_focus, question)
-        best = next((c for c in claims if ref in c.refs and len(c.refs) == 1), None) or next(c for c in claims if ref in c.refs)
+        best = next((c for c in claims if ref in c.refs and len(c.refs) == 1), None) or next((c for c in claims if ref in c.refs), None)
+        if best is None:
+            best = self._digest_claim(ref)
         design = self.library.design(ref) or ""
         n = self.library.sample_size(ref)
         head = "; ".join(x for x in (design, f"N = {n}" if n else "") if x)
         text = f"**{self.library.label(ref)}** [{ref}]" + (f" — {head}" if head else "") + f". {best.text}"
         return Claim(text=text, refs=(ref,), quote=best.quote, source=best.source, score=best.score, passage_id=best.passage_id)
+
+    def _digest_claim(self, ref: int) -> Claim:
+        """A study's first key finding (or first digest sentence) as a claim, for a listed study
+        that no retrieved sentence speaks about."""
+        digest = self.digests.get(ref)
+        text = (digest.key_findings[0] if digest and digest.key_findings else
+                (digest.digest.split(". ")[0].rstrip(".") + "." if digest and digest.digest else self.library.label(ref)))
+        return Claim(text=text, refs=(ref,), quote=text, source="abstract" if digest else "review", score=0.0,
+                     passage_id=f"digest:{ref}")
 
     def _previous_refs(self, history: Sequence[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The refs the previous answer cited, and those of its lead claim (what "it" points at)."""
@@ -311,6 +332,11 @@ class Assistant:
         if best < self.settings.answer.abstain_below and not named:
             return "The review and the abstracts it cites do not answer this question."
         unknown = self.unknown_terms(read)
+        words = re.findall(r"[^\W\d_]{3,}", read.clean.text)
+        if len(words) >= 4 and len([w for w in words if w.lower() in unknown]) > len(words) / 2:
+            # Most words are foreign to the corpus: another language, not an unknown topic. The
+            # embedding still matches its technical terms; the dense threshold above decides.
+            unknown = []
         if unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max:
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
@@ -369,6 +395,19 @@ _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|si
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his)\b", re.IGNORECASE)
+
+
+def _tokenizer_words(settings: Settings) -> list[str]:
+    """Whole words of the embedding model's tokenizer: a list of English words spelt right."""
+    from pathlib import Path
+
+    from ingest.index import _model_path as model_path  # the bundled model, or a local path
+
+    vocab = Path(model_path(settings)) / "vocab.txt"
+    try:
+        return [w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha()]
+    except OSError:
+        return []
 
 
 def _list_intro(count: int) -> str:

@@ -1,0 +1,82 @@
+"""Typo tolerance: a question's misspelt words are read as the corpus word they were meant to be
+("psycologists" -> "psychologists", "burnot" -> "burnout"), so a typo neither misleads retrieval
+nor makes a word look absent from the corpus. Pure: a vocabulary in, corrections out."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+from rapidfuzz import process
+
+_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*[^\W\d_]", re.UNICODE)
+
+
+def fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+def allowed_edits(length: int) -> int:
+    """Edits a word of this length may be away from the word meant: none for short words, where a
+    single edit turns one real word into another ("sleep"/"steep"), one from six letters, two from eight."""
+    return 0 if length < 6 else 1 if length < 8 else 2
+
+
+@dataclass(frozen=True)
+class Speller:
+    """Corpus words and how often they occur; corrections go to the most frequent nearest word."""
+
+    counts: dict[str, int]
+    dictionary: frozenset[str] = frozenset()  # words known to be spelt right though not in the corpus
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], dictionary: Iterable[str] = ()) -> "Speller":
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(fold(w) for w in _WORD.findall(text))
+        return cls(counts=dict(counts), dictionary=frozenset(w for w in dictionary if w.isalpha()))
+
+    def _is_english(self, folded: str) -> bool:
+        """A real word the corpus does not use ("beating", "gentler") is not a typo of one it does."""
+        if folded in self.dictionary:
+            return True
+        for suffix in ("s", "es", "ed", "d", "ing", "er", "r", "est", "ly", "ness"):
+            if folded.endswith(suffix) and folded[: -len(suffix)] in self.dictionary:
+                return True
+        return False
+
+    def knows(self, word: str) -> bool:
+        return fold(word) in self.counts
+
+    def correction(self, word: str) -> str | None:
+        """The corpus word meant by an unknown word, or None when there is no single close one."""
+        folded = fold(word)
+        edits = allowed_edits(len(folded))
+        if not edits or folded in self.counts or self._is_english(folded):
+            return None
+        found = process.extract(folded, self.counts.keys(), scorer=OSA.distance, score_cutoff=edits, limit=5)
+        if not found:
+            return None
+        best = min(distance for _, distance, _ in found)
+        # Same first letter, as typists rarely miss it; the most frequent of the nearest wins.
+        nearest = [(self.counts[w], w) for w, distance, _ in found if distance == best and w[0] == folded[0]]
+        return max(nearest)[1] if nearest else None
+
+    def correct(self, text: str) -> tuple[str, dict[str, str]]:
+        """The text with its misspelt words replaced, and what was replaced by what."""
+        changes: dict[str, str] = {}
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if word[0].isupper() and match.start() > 0:
+                return word  # a name: study names are matched to the reference list on their own terms
+            fixed = self.correction(word)
+            if fixed is None:
+                return word
+            changes[word] = fixed
+            return fixed
+
+        return _WORD.sub(fix, text), changes
