@@ -374,6 +374,48 @@ def _claim_text(claim: Claim, library: "Library | None" = None) -> str:
     return text
 
 
+_STATS = re.compile(
+    r"[\s,;]*\b(?:r|d|g|β|b|OR|HR|RR|MD|SMD|F|t|p|R2|R²|η2|CI|SD|M)\s*[=<>≤≥]\s*[-−–]?\s*\.?\d[\d.,%]*"
+    r"(?:\s*(?:to|–|-)\s*[-−–]?\.?\d[\d.,]*)?")
+_CLAUSE_BREAK = re.compile(r";\s+|,\s+(?=(?:while|whereas|although|but|which|and the|as well as)\b)|\s+[—–]\s+")
+
+
+# Discourse connectives tie a sentence to the one before it in the review; an answer's first
+# sentence has no "before", so they are dropped there.
+_OPENING_CONNECTIVE = re.compile(
+    r"^(?:in (?:this regard|addition|fact|particular|turn|short|sum|summary|this sense|this context|this line)|moreover|"
+    r"furthermore|additionally|also|thus|therefore|hence|accordingly|similarly|likewise|finally|lastly|firstly|secondly|"
+    r"on the other hand|along these lines|consistent with this|for (?:example|instance)|specifically|indeed|again),\s+",
+    re.IGNORECASE)
+
+
+def without_connective(text: str) -> str:
+    """The sentence without a leading connective ("In addition, ..."), its first letter raised."""
+    stripped = _OPENING_CONNECTIVE.sub("", text.strip(), count=1)
+    return stripped[:1].upper() + stripped[1:] if stripped != text.strip() else text.strip()
+
+
+def plain_text(text: str, most_words: int = 24) -> str:
+    """A sentence for a reader without the jargon of statistics: no parentheses, no test
+    statistics, and a long sentence cut to its first clause. Only the wording shown changes; the
+    quote behind it stays the corpus text."""
+    plain = without_connective(strip_markers(display_text(text)))
+    plain = re.sub(r"\s*\([^()]*\)", "", plain)
+    plain = re.sub(r"\s*\[[^\]]*\]", "", plain)
+    plain = _STATS.sub("", plain)
+    plain = re.sub(r"\s+([,;.:])", r"\1", re.sub(r"\s+", " ", plain)).strip(" ,;:")
+    if len(plain.split()) > most_words:
+        first = _CLAUSE_BREAK.split(plain, maxsplit=1)[0].strip(" ,;:")
+        if len(first.split()) >= 6:
+            plain = first
+    plain = plain[:1].upper() + plain[1:]
+    return plain if plain.endswith((".", "?", "!")) else plain + "."
+
+
+def _plain_claim(claim: Claim) -> str:
+    return f"{plain_text(claim.text).rstrip('.')} {_marker(claim)}." if claim.refs else plain_text(claim.text)
+
+
 def _short_line(text: str) -> str:
     """A study line without instruments and finding: who, design, N, sample."""
     start = max(text.find(" — "), 0)
@@ -417,18 +459,19 @@ def compose(
     evidence = evidence_line([c.ref for c in citations], library, read.persona)
     lines: list[str] = []
     if read.persona == "therapist":
+        # Plain words first; the exact sentences stay available as the citations' quotes.
         if lead:
-            lines.append(f"**In short:** {_claim_text(lead)}")
+            lines.append(f"**In short:** {_plain_claim(lead)}")
         if points:
-            lines += ["", "**What else the research says:**"] + [f"- {_claim_text(c)}" for c in points]
+            lines += ["", "**What else the research says:**"] + [f"- {_plain_claim(c)}" for c in points]
     elif read.persona == "educator":
         if lead:
-            lines.append(f"**Overview:** {_claim_text(lead, library)}")
+            lines.append(f"**Overview:** {_claim_text(replace(lead, text=without_connective(lead.text)), library)}")
         if points:
             lines += ["", "**Key points:**"] + [f"{i}. {_claim_text(c, library)}" for i, c in enumerate(points, 1)]
     else:
         if lead:
-            lines.append(_claim_text(lead, library))
+            lines.append(_claim_text(replace(lead, text=without_connective(lead.text)), library))
         if points:
             lines += ["", "**Supporting evidence:**"] + [f"- {_claim_text(c, library)}" for c in points]
     if study_lines:

@@ -16,18 +16,12 @@ from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lex
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies
-from assistant.spelling import Speller
+from assistant.spelling import Speller, fold
 from assistant.studies import described_study, named_studies, structured_matches
 from ingest.index import get_embeddings, open_index
 from common.errors import EvidenceError
 from common.settings import Settings, get_settings
 
-SCOPE = (
-    "The review covers self-compassion in mental health professionals and trainees: burnout, compassion "
-    "fatigue and secondary traumatic stress; stress, depression, anxiety and well-being; mindfulness; "
-    "self-compassion training (MSC, online programmes) and mindfulness- or compassion-based courses; "
-    "and therapeutic skills such as self-efficacy and compassion for clients."
-)
 
 
 class Assistant:
@@ -51,6 +45,7 @@ class Assistant:
             designs={s.ref: s.design for s in index.model.studies if s.design} if index.model else {},
         )
         self.model = index.model
+        self.scope = scope_statement(index.review)
         self.reference_count = len(index.references)
         self.retriever = HybridRetriever(
             index.passages, index.texts, index.collection, self._embed, rrf_k=settings.retrieval.rrf_k
@@ -69,10 +64,15 @@ class Assistant:
 
         torch.set_num_threads(1)
         expansion_words = {t for replacement in LEXICON.values() for t in tokenize(replacement)}
-        self.known_words = self.retriever.vocabulary | expansion_words
+        # The studies' facets (country, sample, intervention, duration) are words the corpus knows,
+        # though a table passage's text may not spell them out.
+        facet_words = {t for s in (index.model.studies if index.model else ()) for t in
+                       tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))}
+        self.known_words = self.retriever.vocabulary | expansion_words | facet_words
         self.known_stems = {_stem(w) for w in self.known_words}
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
+        self._surnames = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]{4,}", r.label.split("(")[0])}
         self.speller = Speller.from_texts([*index.texts, *LEXICON.values(), *index.glossary.values()],
                                           dictionary=_tokenizer_words(settings))
 
@@ -115,7 +115,7 @@ class Assistant:
         compose_started = time.perf_counter()
         reason = self._abstain_reason(read, hits, unknown_named, named)
         if reason:
-            text = f"{reason} {SCOPE}"
+            text = f"{reason} {self.scope}"
             if read.clean.notes:
                 text = "\n\n".join([*read.clean.notes, text])
             return self._answer(id, read, text, [], kept, True, None, started, retrieve_ms, compose_started)
@@ -178,7 +178,7 @@ class Assistant:
         chosen = pick_claims(claims, limit + 4, per_study=1 if broad else (limit + 1 if focus else 3))
         lead = chosen[0] if chosen else None
         floor = (lead.score if lead else 0.0) * self.settings.answer.point_ratio
-        wanted = 2 if read.persona == "therapist" else limit - 2
+        wanted = 3 if read.persona == "therapist" else limit - 2
         own_floor = floor * 0.7 if _ABOUT_REVIEW.search(read.clean.text) and not focus else floor
         # A question about the review's own work may take more of its own sentences (no extra sources).
         points = [c for c in chosen[1:] if c.score >= (own_floor if not c.refs else floor)]
@@ -189,7 +189,7 @@ class Assistant:
             # More detail about the same study costs the reader no extra sources.
             same = [c for c in chosen[1:] if set(c.refs) <= set(lead.refs) and c.score >= lead.score * 0.5]
             points = same + [c for c in points if c not in same]
-            wanted = limit if read.persona != "therapist" else 2
+            wanted = limit if read.persona != "therapist" else 3
         points = points[:wanted]
         caveats: list[Claim] = []
         if read.route in ("effect", "overview", "contrast") and not focus:
@@ -331,24 +331,41 @@ class Assistant:
         best = max((h.dense for h in hits), default=0.0)
         if best < self.settings.answer.abstain_below and not named:
             return "The review and the abstracts it cites do not answer this question."
-        unknown = self.unknown_terms(read)
-        words = re.findall(r"[^\W\d_]{3,}", read.clean.text)
-        if len(words) >= 4 and len([w for w in words if w.lower() in unknown]) > len(words) / 2:
-            # Most words are foreign to the corpus: another language, not an unknown topic. The
-            # embedding still matches its technical terms; the dense threshold above decides.
-            unknown = []
+        if self._mostly_foreign(read.clean.text):
+            # Another language, not an unknown topic: the embedding still matches its technical
+            # terms, and the similarity threshold above decides.
+            return None
+        unknown = [w for w in self.unknown_terms(read) if not self._names_a_reference(w)]
         if unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max:
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
         return None
 
+    def _mostly_foreign(self, text: str) -> bool:
+        """Most words are neither corpus words nor English words: a question in another language."""
+        words = [w for w in re.findall(r"[^\W\d_]{3,}", text)]
+        foreign = [w for w in words if not self.speller.knows(w) and not self.speller.is_english(w)]
+        return len(words) >= 4 and len(foreign) > len(words) / 2
+
+    def _names_a_reference(self, word: str) -> bool:
+        """A word that is (or is one typo from) an author's surname in the reference list."""
+        from rapidfuzz.distance import OSA
+
+        folded = fold(word)
+        return len(folded) >= 4 and any(OSA.distance(folded, name) <= (1 if len(folded) >= 5 else 0)
+                                        for name in self._surnames)
+
     def unknown_terms(self, read: ReadQuestion) -> list[str]:
         """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
         understood = lexicon_words(read.clean.text)
         words = re.findall(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]", read.clean.text.lower())
+        acronyms = {w.lower() for w in re.findall(r"\b\w*[A-Z]\w*[A-Z]\w*\b", read.clean.text)}
         unknown = []
         for word in dict.fromkeys(words):
-            parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not p.isdigit()]
+            # A short word that is no English word is a typo of a function word ("wich"), not a
+            # topic; short acronyms ("BMI") and short words ("twin") are topics.
+            parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not p.isdigit()
+                     and (len(p) > 4 or word in acronyms or self.speller.is_english(p))]
             if word in understood or not parts:
                 continue
             missing = [p for p in parts if not self._knows_word(p)]
@@ -395,6 +412,14 @@ _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|si
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his)\b", re.IGNORECASE)
+
+
+def scope_statement(review) -> str:
+    """What the review covers, in its own words: its title and keywords."""
+    if not review.title:
+        return "Ask about what the review and the studies it cites report."
+    keywords = "; ".join(review.keywords)
+    return f"The review, “{review.title}”, covers" + (f": {keywords}." if keywords else " only what its title says.")
 
 
 def _tokenizer_words(settings: Settings) -> list[str]:

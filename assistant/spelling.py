@@ -39,8 +39,9 @@ class Speller:
             counts.update(fold(w) for w in _WORD.findall(text))
         return cls(counts=dict(counts), dictionary=frozenset(w for w in dictionary if w.isalpha()))
 
-    def _is_english(self, folded: str) -> bool:
+    def is_english(self, word: str) -> bool:
         """A real word the corpus does not use ("beating", "gentler") is not a typo of one it does."""
+        folded = fold(word)
         if folded in self.dictionary:
             return True
         for suffix in ("s", "es", "ed", "d", "ing", "er", "r", "est", "ly", "ness"):
@@ -55,7 +56,7 @@ class Speller:
         """The corpus word meant by an unknown word, or None when there is no single close one."""
         folded = fold(word)
         edits = allowed_edits(len(folded))
-        if not edits or folded in self.counts or self._is_english(folded):
+        if not edits or folded in self.counts or self.is_english(folded):
             return None
         found = process.extract(folded, self.counts.keys(), scorer=OSA.distance, score_cutoff=edits, limit=5)
         if not found:

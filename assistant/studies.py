@@ -49,7 +49,14 @@ def named_studies(
         authorish = match.group("etal") or match.group("second") or (year and match.group("open"))
         if not authorish or fold(name) in _NOT_NAMES:
             continue
-        candidates = by_surname.get(fold(name), []) if match.group("etal") else by_any.get(fold(name), [])
+        names = by_surname if match.group("etal") else by_any
+        candidates = names.get(fold(name), [])
+        if not candidates and len(name) >= 5:
+            # A misprint or typo one edit from exactly one surname ("Kowalcyzk" for "Kowalczyk").
+            from rapidfuzz.distance import OSA
+
+            close = [key for key in names if OSA.distance(fold(name), key) <= 1]
+            candidates = names[close[0]] if len(close) == 1 else []
         if year:
             candidates = [r for r in candidates if r.year == int(year)]
         if candidates:
