@@ -1,0 +1,79 @@
+"""The evidence model: what the assistant believes about each study, read from any review's own
+text, and shown the same way everywhere (answers, the app's table, `assistant studies`)."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from assistant.evidence import evidence_rows
+from assistant.studies import named_studies
+from common.settings import PROJECT_ROOT, Settings
+from ingest.index import read_corpus
+from ingest.tables import DESIGNS
+
+REVIEW2 = PROJECT_ROOT.parent / "shared" / "fixtures" / "review2"
+needs_review2 = pytest.mark.skipif(not (REVIEW2 / "review.txt").exists(), reason="shared/fixtures/review2 is not beside the checkout")
+
+
+@pytest.fixture(scope="module")
+def review2():
+    return read_corpus(Settings(corpus_dir=REVIEW2, review="review2"))
+
+
+@needs_review2
+def test_review2_reads_its_own_facts_references_and_studies(review2) -> None:
+    assert review2.review.title.startswith("Physical Exercise Interventions")
+    assert review2.review.doi == "10.5555/jamhr.2023.0117" and review2.review.year == 2023
+    assert len(review2.references) == 47 and all(r.doi and r.doi.startswith("10.5555/") for r in review2.references)
+    studies = {s.ref: s for s in review2.model.studies if s.in_tables}
+    assert sorted(studies) == list(range(18, 46))  # the 28 included studies, from Tables 1 and 2
+    assert all(s.design in DESIGNS and s.n for s in studies.values())
+    assert (studies[18].design, studies[18].n) == ("RCT", 148)
+    assert studies[34].design == "non-randomized trial" and studies[35].design == "pre-post"
+    assert studies[37].design == "longitudinal" and studies[41].design == "cross-sectional"
+    assert studies[44].design == "qualitative"
+    assert {"GDS-15", "SF-36"} <= {i.abbreviation for i in studies[18].instruments}
+    assert not [p for p in review2.problems if "reference list" in p]
+
+
+@needs_review2
+def test_the_misprinted_author_still_names_its_study(review2) -> None:
+    row = next(r for r in review2.study_records if r.label.startswith("Kowalcyzk"))
+    assert row.ref == 19  # the table's misprint carries the study's own reference number
+    assert named_studies("What did Kowalcyzk et al (2019) measure?", review2.references)[0] == (19,)
+    assert named_studies("What did Kowalczyk et al. find?", review2.references)[0] == (19,)
+
+
+def test_sample_sizes_that_disagree_between_sources_are_stated(assistant) -> None:
+    kotera = assistant.model.study(28)
+    assert kotera.n_conflict and "126" in kotera.n_statement() and "110" in kotera.n_statement()
+    answer = assistant.ask("How many psychotherapists took part in Kotera's 2021 survey?", persona="researcher")
+    assert "126" in answer.answer and "110" in answer.answer and 28 in [c.ref for c in answer.citations]
+
+
+def test_every_design_label_in_answers_and_in_the_table_is_the_evidence_models(assistant) -> None:
+    model = {s.ref: s.design for s in assistant.model.studies}
+    rows = evidence_rows(assistant.references, assistant.study_records, assistant.digests)
+    assert len(rows) == 27
+    for row in rows:
+        assert row.design == model[row.ref], row.label
+        assert assistant.library.citation(row.ref, "q", "review").study_type == model[row.ref]
+    # A controlled trial that was not randomized is never labelled randomized, anywhere.
+    assert model[3] == "non-randomized trial" and model[16] == "pre-post"
+    answer = assistant.ask("What kind of study was Yela et al. (2020)?", persona="researcher")
+    assert "non-randomized trial" in answer.answer and not re.search(r"Yela[^.\n]*\bRCT\b", answer.answer)
+
+
+@pytest.mark.slow
+def test_assistant_studies_prints_what_the_assistant_believes(index_settings) -> None:
+    env = {"EVIDENCE_CHROMA_DIR": str(index_settings.chroma_dir), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "assistant", "studies", "--json"], capture_output=True, text=True,
+                          env=env, cwd=PROJECT_ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-500:]
+    studies = {s["ref"]: s for s in json.loads(done.stdout)}
+    assert studies[22]["design"] == "RCT" and studies[22]["n"] == 81
+    assert {i["abbreviation"] for i in studies[22]["instruments"]} == {"SCS", "FFMQ", "PSS", "SMBQ"}
