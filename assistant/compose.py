@@ -483,8 +483,9 @@ def compose(
         heading = "How strong is this evidence?" if read.persona == "therapist" else "Evidence"
         lines += ["", f"**{heading}** {evidence}"]
     body = "\n".join(lines)
-    if read.persona == "therapist":
-        terms = glossary_notes(body, library.glossary)
+    if read.persona in ("therapist", "educator"):
+        # Plain readers and slide writers both need the abbreviations spelt out.
+        terms = glossary_notes(f"{read.clean.text}\n{body}", library.glossary)
         if terms:
             lines += ["", "**Terms used:** " + "; ".join(terms) + "."]
     if read.persona == "educator" and citations:

@@ -63,12 +63,11 @@ class Assistant:
         import torch
 
         torch.set_num_threads(1)
-        expansion_words = {t for replacement in LEXICON.values() for t in tokenize(replacement)}
         # The studies' facets (country, sample, intervention, duration) are words the corpus knows,
         # though a table passage's text may not spell them out.
         facet_words = {t for s in (index.model.studies if index.model else ()) for t in
                        tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))}
-        self.known_words = self.retriever.vocabulary | expansion_words | facet_words
+        self.known_words = self.retriever.vocabulary | facet_words
         self.known_stems = {_stem(w) for w in self.known_words}
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
