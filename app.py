@@ -20,7 +20,9 @@ import re
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, TimeoutError as FutureTimeout
 from pathlib import Path
 
 import gradio as gr
@@ -76,6 +78,21 @@ _MARKER_NUMBER = re.compile(r"\d{1,2}")
 TABLE_COLUMNS = ("Ref", "Study", "Year", "Design", "Sample", "N", "Instruments", "Main findings", "DOI")
 TABLE_TYPES = ("number", "str", "number", "str", "str", "str", "str", "str", "markdown")
 FINDINGS_SHOWN = 320  # characters of a row's findings in the table; exports carry them whole
+
+# The queue, chosen for a small shared server: an answer is CPU work of ~20–100 ms on one torch
+# thread, so two run at once (one a core on a 2-core machine; more only share the same cores more
+# slowly), and two slots mean one slow request never holds up everyone. Up to QUEUE_SIZE requests
+# wait their turn (32 users asking at once wait about a second); past that the queue refuses at
+# once instead of making everyone wait minutes. Raise ANSWER_CONCURRENCY with the cores.
+ANSWER_CONCURRENCY = 2
+QUEUE_SIZE = 256
+# An answer still running after this long is given up, with a one-line error for that request
+# alone; its slot goes back to the queue (Python cannot kill the thread, which finishes unseen).
+ANSWER_TIMEOUT_SECONDS = 20.0
+# The assistant reads a question's first max_question_chars and a chat's last two questions;
+# anything beyond these generous bounds is dropped at the door, where it would only cost time.
+QUESTION_CHARS_FACTOR = 2
+HISTORY_KEPT = 8
 
 CSS = """
 .status-box p { margin: 0; }
@@ -185,16 +202,18 @@ class Backend:
             self.progress = (done, total)
 
         def run() -> None:
+            from assistant.service import get_assistant
+
             try:
                 summary = build_index(self.settings, progress=True, on_batch=on_batch)
                 print(summary.describe(), file=sys.stderr)
+                get_assistant(self.settings)  # loaded before the first question is let through
+                print("Index ready: the app answers questions now.", file=sys.stderr)
             except EvidenceError as error:
                 self.problem = str(error)
                 print(f"error: {error}", file=sys.stderr)
             finally:
                 self.building = False
-            if self.ready():
-                print("Index ready: the app answers questions now.", file=sys.stderr)
 
         self.building = True
         thread = threading.Thread(target=run, name="build-index", daemon=True)
@@ -295,38 +314,90 @@ def _tables_named(rows) -> str:
     return f"Tables {numbers[0]}–{numbers[-1]}" if consecutive else "Tables " + ", ".join(map(str, numbers))
 
 
-def build_app(settings: Settings | None = None, backend: Backend | None = None) -> gr.Blocks:
-    """The Blocks app; nothing is served until `.launch()`."""
+class AnswerTimeout(EvidenceError):
+    pass
+
+
+def answer_within(seconds: float, ask: Callable[[], Answer]) -> Answer:
+    """`ask()` in a thread of its own, waited for at most `seconds`: its answer, its EvidenceError,
+    AnswerTimeout when it takes longer, or a one-line EvidenceError for an unexpected failure
+    (logged with its traceback, never with the question)."""
+    result: Future[Answer] = Future()
+
+    def run() -> None:
+        try:
+            result.set_result(ask())
+        except BaseException as error:  # handed to the waiting request, which decides what the user sees
+            result.set_exception(error)
+
+    threading.Thread(target=run, name="answer", daemon=True).start()
+    try:
+        return result.result(timeout=seconds)
+    except FutureTimeout:
+        log.warning("an answer took longer than %.0f s and was given up", seconds)
+        raise AnswerTimeout(f"This question took longer than {seconds:.0f} s to answer and was given up; "
+                            "please ask it again, or ask a shorter question.") from None
+    except EvidenceError:
+        raise
+    except Exception as error:
+        log.error("answer failed: %s\n%s", type(error).__name__, "".join(traceback.format_tb(error.__traceback__)))
+        raise EvidenceError("The assistant failed on this question (the error is in the server's log); "
+                            "please rephrase it or try again.") from None
+
+
+def bounded_request(question: object, persona: object, history: object, max_question_chars: int) -> tuple[str, str, list[str]]:
+    """An API request checked for types and cut to what the assistant can use; a wrong type is
+    an EvidenceError that names the field."""
+    if question is not None and not isinstance(question, str):
+        raise EvidenceError("`question` must be text.")
+    if persona is not None and not isinstance(persona, str):
+        raise EvidenceError(f"`persona` must be one of: {', '.join(PERSONAS)}.")
+    if history is not None and (not isinstance(history, (list, tuple)) or not all(isinstance(h, str) for h in history)):
+        raise EvidenceError("`history` must be a list of the chat's earlier questions, as text.")
+    limit = max_question_chars * QUESTION_CHARS_FACTOR
+    kept = [h[:limit] for h in (history or [])[-HISTORY_KEPT:]]
+    return (question or "")[:limit], persona or "auto", kept
+
+
+def build_app(settings: Settings | None = None, backend: Backend | None = None,
+              answer_timeout: float = ANSWER_TIMEOUT_SECONDS) -> gr.Blocks:
+    """The Blocks app with its queue set up; nothing is served until `.launch()`."""
     settings = settings or get_settings()
     backend = backend or Backend(settings)
+    max_chars = settings.answer.max_question_chars
+
+    def answer(question: str, persona: str, history: Sequence[str]) -> Answer:
+        assistant = backend.assistant()
+        return answer_within(answer_timeout, lambda: assistant.ask(question, history=list(history), persona=persona))
 
     def ask_api(question: str, persona: str = "auto", history: list[str] = []) -> dict:  # noqa: B006 - the documented default, never mutated
         """Answers a question over the review. `history` holds the chat's earlier questions, oldest first; returns the answer object."""
         try:
-            answer = backend.assistant().ask(question, history=list(history or []), persona=persona or "auto")
+            reply = answer(*bounded_request(question, persona, history, max_chars))
         except EvidenceError as error:
             raise gr.Error(str(error)) from error
-        log.info("api answer: route=%s citations=%d %.0f ms", answer.route, len(answer.citations), answer.timings_ms.get("total", 0))
-        return answer.model_dump()
+        log.info("api answer: route=%s citations=%d %.0f ms", reply.route, len(reply.citations), reply.timings_ms.get("total", 0))
+        return reply.model_dump()
 
     def take_question(question: str, chat: list[dict]):
         text = (question or "").strip()
         if not text:
             return gr.update(), chat, EMPTY_HELP, ""
-        return "", [*chat, {"role": "user", "content": text}], "", text
+        # Shown as typed: markup in a question is text to its reader, never HTML for the page.
+        return "", [*chat, {"role": "user", "content": html.escape(text, quote=False)}], "", text
 
     def answer_question(pending: str, persona: str, chat: list[dict], history: list[str], earlier: list[dict]):
         if not pending:
             return chat, history, gr.skip(), gr.skip(), gr.skip(), earlier
         try:
-            answer: Answer = backend.assistant().ask(pending, history=list(history), persona=persona)
+            reply = answer(*bounded_request(pending, persona, history, max_chars))
         except EvidenceError as error:
             return [*chat, {"role": "assistant", "content": f"⚠ {error}"}], history, gr.skip(), gr.skip(), "", earlier
-        log.info("chat answer: route=%s citations=%d %.0f ms", answer.route, len(answer.citations), answer.timings_ms.get("total", 0))
-        dumped = answer.model_dump()
+        log.info("chat answer: route=%s citations=%d %.0f ms", reply.route, len(reply.citations), reply.timings_ms.get("total", 0))
+        dumped = reply.model_dump()
         cards = {int(c["ref"]) for c in dumped["citations"]} | {int(c["ref"]) for c in earlier}
-        text = link_markers(answer.answer, cards, backend.doi_urls())
-        if answer.abstained:
+        text = link_markers(reply.answer, cards, backend.doi_urls())
+        if reply.abstained:
             text = "**Not in the review.** " + text
         panel = sources_html(dumped, earlier, backend.facts, turn=len(history) + 1)
         seen = {int(c["ref"]) for c in dumped["citations"]}
@@ -471,6 +542,7 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None) 
         page_outputs = [status, design, outcome, instrument, table, count, timer]
         app.load(refresh_page, None, page_outputs, **private)
         timer.tick(refresh_page, None, page_outputs, **private)
+    app.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_SIZE)
     return app
 
 
@@ -509,7 +581,7 @@ def main() -> None:
         print(f"warning: {backend.problem} The app starts and shows this message.", file=sys.stderr)
     app = build_app(settings, backend)
     print(f"Serving at http://{settings.host}:{settings.port}", file=sys.stderr)
-    app.queue().launch(**options)
+    app.launch(**options)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 Pure functions over strings."""
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -89,6 +90,11 @@ _INJECTION = re.compile(
     r"|\bwithout (citing|citations|sources)\b[^.?!]*[.?!]?|\bmake (something|it|things) up\b[^.?!]*[.?!]?",
     re.IGNORECASE,
 )
+# Markup pasted from a page or typed to probe the app: script and style blocks go whole, comments
+# and tags go, the text between tags stays; `javascript:` URLs go with their code.
+_MARKUP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_MARKUP_TAG = re.compile(r"<!--.*?(?:-->|$)|</?[a-z][a-z0-9-]*\b[^<>]*>?", re.IGNORECASE | re.DOTALL)
+_SCRIPT_URL = re.compile(r"\b(?:javascript|vbscript):\S*", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FOLLOWUP_CUE = re.compile(
     r"^(and|but|also|what about|how about|so|then|ok(ay)?|and what|was it|were they|did they|did it|is it|are they)\b"
@@ -117,6 +123,17 @@ class ReadQuestion:
     expansions: tuple[str, ...] = field(default=())
     is_followup: bool = False
     entities: tuple[str, ...] = field(default=())  # glossary abbreviations the question names (MSC, CBI, ...)
+
+
+def strip_markup(text: str) -> str:
+    """The words of a question with any HTML or script around them removed ("<p><b>Which ...?</b></p>"
+    reads "Which ...?"); text without markup comes back unchanged."""
+    if "<" not in text and "&" not in text and ":" not in text:
+        return text
+    text = html.unescape(text)
+    text = _MARKUP_BLOCK.sub(" ", text)
+    text = _MARKUP_TAG.sub(" ", text)
+    return _SCRIPT_URL.sub(" ", text)
 
 
 def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:

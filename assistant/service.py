@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from assistant.compose import CONTRAST_CUE, table_quote, Claim, Library, table_claims, compose, idf_table, pick_claims, rank_claims, study_line
-from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question
+from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question, strip_markup
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies
@@ -92,8 +92,11 @@ class Assistant:
         EvidenceError naming the allowed ones."""
         persona = check_persona(persona)
         started = time.perf_counter()
-        question, _ = self.speller.correct(question or "")
-        history = [self.speller.correct(h)[0] for h in history if h]
+        # Markup goes before spelling, which would otherwise "correct" the words inside tags.
+        # Cut first: spelling and reading are linear, but nobody's question is 100k characters long.
+        longest = 2 * self.settings.answer.max_question_chars
+        question, _ = self.speller.correct(strip_markup((question or "")[:longest]))
+        history = [self.speller.correct(strip_markup(h[:longest]))[0] for h in list(history)[-8:] if h]
         read = read_question(question, history, persona, self.library.glossary, self.settings.answer.max_question_chars)
         if not read.clean.text:
             return Answer(id=id, question=read.clean.shown, answer=HELP_TEXT, route="help", persona=read.persona,

@@ -7,9 +7,11 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import sys
 import time
 from collections import Counter
+from contextlib import closing, contextmanager
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace as with_changes
 from functools import lru_cache
@@ -44,6 +46,24 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 log = logging.getLogger(__name__)
 LIVE_ID = "live"
+_SEGMENT_FOLDER = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class IndexDamagedError(IndexMissingError):
+    """The index exists but cannot be read: damaged, or written by an incompatible Chroma."""
+
+    def __init__(self, settings: Settings, reason: str):
+        self.reason = reason
+        if settings.chroma_host:
+            where = f"{settings.chroma_host}:{settings.chroma_port}"
+            message = (f"The Chroma server at {where} cannot serve the index ({reason}): check that it runs "
+                       "(`chroma run --path DIR`); if its data is damaged, stop it, move DIR aside, start it "
+                       "again and run `python -m ingest`.")
+        else:
+            message = (f"The index at {settings.chroma_dir} is damaged or was written by an incompatible Chroma "
+                       f"version ({reason}): run `python -m ingest --rebuild`, which moves it aside (nothing is "
+                       "deleted) and builds a new one.")
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -72,12 +92,14 @@ class IngestSummary:
     seconds: float
     unchanged: bool
     problems: tuple[str, ...] = field(default=())
+    moved_aside: Path | None = None  # where a damaged index directory was moved before this build
+    repair: str = ""  # what was moved aside and which reviews must be ingested again
 
     def describe(self) -> str:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.passages_by_kind.items()))
         sources = ", ".join(f"{k} {v}" for k, v in sorted(self.passages_by_source.items()))
         state = "unchanged, nothing embedded" if self.unchanged else f"{self.embedded} embedded, {self.reused} reused"
-        lines = [
+        lines = self.repair.splitlines() + [
             f"Index '{self.collection}': {sum(self.passages_by_kind.values())} passages ({kinds}); by source: {sources}.",
             f"Refs covered: {self.refs_covered} of {self.reference_count}. {state}. {self.seconds:.1f} s.",
         ]
@@ -130,7 +152,86 @@ def _client_for(chroma_dir: str, host: str | None, port: int):
 
 def chroma_client(settings: Settings):
     """A Chroma client: the server named by EVIDENCE_CHROMA_HOST, else the persistent directory."""
-    return _client_for(str(settings.chroma_dir), settings.chroma_host, settings.chroma_port)
+    with _reading(settings):
+        return _client_for(str(settings.chroma_dir), settings.chroma_host, settings.chroma_port)
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+@contextmanager
+def _reading(settings: Settings):
+    """Chroma's own failures to read the index become one IndexDamagedError naming the fix;
+    our errors pass through unchanged."""
+    try:
+        yield
+    except EvidenceError:
+        raise
+    except Exception as error:
+        raise IndexDamagedError(settings, _one_line(error)) from error
+
+
+def index_damage(settings: Settings, *, thorough: bool = False) -> str | None:
+    """Why the persistent index directory cannot be used, or None when it looks sound or is absent.
+    Reads chroma.sqlite3 with sqlite3 before Chroma opens it, because Chroma silently recreates a
+    missing vector folder from whatever its log still holds. `thorough` adds SQLite's quick_check
+    (about 15 ms for one review; linear in the file's size)."""
+    directory = settings.chroma_dir
+    if settings.chroma_host or not directory.is_dir():
+        return None
+    database = directory / "chroma.sqlite3"
+    segment_folders = [p for p in directory.iterdir() if p.is_dir() and _SEGMENT_FOLDER.fullmatch(p.name)]
+    if not database.exists():
+        return "chroma.sqlite3 is missing beside its segment folders" if segment_folders else None
+    if database.stat().st_size == 0:
+        return "chroma.sqlite3 is empty beside its segment folders" if segment_folders else None
+    try:
+        # Opened read-write on purpose: a journal left by a killed write is rolled back, as Chroma would.
+        with closing(sqlite3.connect(database, timeout=10)) as db:
+            if thorough:
+                verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+                if verdict != "ok":
+                    return f"chroma.sqlite3 fails SQLite's integrity check: {verdict}"
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            folder = _live_vector_folder(db, settings)
+    except sqlite3.OperationalError as error:
+        if any(word in str(error) for word in ("locked", "busy")):
+            return None  # another process is writing: in use, not damaged
+        return f"chroma.sqlite3 cannot be read: {error}"
+    except sqlite3.DatabaseError as error:
+        return f"chroma.sqlite3 is not a readable SQLite database: {error}"
+    if folder and not (directory / folder).is_dir():
+        return f"the vector folder {folder}/ of the live collection is missing"
+    return None
+
+
+def _live_vector_folder(db: sqlite3.Connection, settings: Settings) -> str | None:
+    """The vector segment of the review's live collection, read from Chroma's tables; None when
+    there is no live pointer yet or the tables are not the ones this query knows (Chroma decides)."""
+    query = """
+        SELECT s.id FROM segments s JOIN collections c ON c.id = s.collection
+        WHERE s.scope = 'VECTOR' AND c.name = (
+            SELECT m.string_value FROM embeddings e
+            JOIN embedding_metadata m ON m.id = e.id AND m.key = 'collection'
+            JOIN segments ms ON ms.id = e.segment_id
+            JOIN collections mc ON mc.id = ms.collection
+            WHERE mc.name = ? AND e.embedding_id = ?)"""
+    try:
+        row = db.execute(query, (f"{_base_name(settings)}__manifest", LIVE_ID)).fetchone()
+    except sqlite3.OperationalError as error:
+        if "no such" in str(error):
+            return None
+        raise
+    return row[0] if row else None
+
+
+def check_index(settings: Settings, *, thorough: bool = False) -> None:
+    """Raises IndexDamagedError when the index directory is damaged or incompatible."""
+    reason = index_damage(settings, thorough=thorough)
+    if reason:
+        raise IndexDamagedError(settings, reason)
 
 
 def _base_name(settings: Settings) -> str:
@@ -148,16 +249,18 @@ def _manifest(settings: Settings):
 
 def list_reviews(settings: Settings) -> list[tuple[str, int, str]]:
     """(review name, passages in its live collection, title) for every review ingested."""
+    check_index(settings)
     client = chroma_client(settings)
     found: list[tuple[str, int, str]] = []
     prefix = f"{settings.collection}_"
-    for collection in client.list_collections():
-        name = collection if isinstance(collection, str) else collection.name
+    with _reading(settings):
+        names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    for name in names:
         if not (name.startswith(prefix) and name.endswith("__manifest")):
             continue
         review = name[len(prefix):-len("__manifest")]
-        manifest = client.get_collection(name)
-        live = manifest.get(ids=[LIVE_ID], include=["metadatas"])
+        with _reading(settings):
+            live = client.get_collection(name).get(ids=[LIVE_ID], include=["metadatas"])
         if not live["ids"]:
             continue
         live_name = live["metadatas"][0]["collection"]
@@ -315,21 +418,21 @@ def _corpus_meta(corpus: Corpus) -> str:
 # --- Building ------------------------------------------------------------------------------
 
 def live_collection_name(settings: Settings) -> str | None:
-    try:
+    """The review's live collection, or None before its first complete build; a manifest that
+    cannot be read raises IndexDamagedError rather than passing for a missing index."""
+    with _reading(settings):
         found = _manifest(settings).get(ids=[LIVE_ID], include=["metadatas"])
-    except EvidenceError:
-        raise
-    except Exception:
-        return None
     if not found["ids"]:
         return None
     return found["metadatas"][0]["collection"]
 
 
 def index_exists(settings: Settings) -> bool:
-    """True when a complete index is live (the manifest points at a built collection)."""
+    """True when a complete index is live (the manifest points at a built collection); raises
+    IndexDamagedError when there is an index that cannot be read."""
     if not settings.chroma_host and not settings.chroma_dir.exists():
         return False
+    check_index(settings)
     return live_collection_name(settings) is not None
 
 
@@ -344,11 +447,26 @@ def build_index(
 ) -> IngestSummary:
     """Builds or refreshes one review's collection; unchanged passages keep their vectors, and
     the live collection is switched only once the new one is complete. A live collection is
-    never replaced by another review's text unless `replace` is set."""
+    never replaced by another review's text unless `replace` is set. A damaged index directory
+    is refused, or with `rebuild` moved aside (never deleted) before a fresh build."""
     started = time.perf_counter()
-    live_name = live_collection_name(settings) if (settings.chroma_host or settings.chroma_dir.exists()) else None
-    live = open_index(settings) if live_name else None
-    corpus = read_corpus(settings, paths, live, replace=replace)
+    damage = index_damage(settings, thorough=True)
+    live_name, live = None, None
+    if damage is None and (settings.chroma_host or settings.chroma_dir.exists()):
+        try:
+            live_name = live_collection_name(settings)
+            live = open_index(settings) if live_name else None
+        except IndexDamagedError as error:
+            damage = error.reason
+    moved_aside, repair = None, ""
+    if damage is not None:
+        if not rebuild or settings.chroma_host:
+            raise IndexDamagedError(settings, damage)
+        live_name, live = None, None
+        corpus = read_corpus(settings, paths, None, replace=replace)  # the files are checked before anything moves
+        moved_aside, repair = _move_aside(settings, damage)
+    else:
+        corpus = read_corpus(settings, paths, live, replace=replace)
     client = chroma_client(settings)
     ids = [p.passage_id for p in corpus.passages]
     fingerprint = _fingerprint(ids, corpus, settings.embedding_model)
@@ -359,10 +477,13 @@ def build_index(
         refs_covered=len({r for p in corpus.passages for r in p.refs if 1 <= r <= len(corpus.references)}),
         reference_count=len(corpus.references),
         problems=corpus.problems,
+        moved_aside=moved_aside,
+        repair=repair,
     )
     if live_name and not rebuild:
         live_meta = manifest.get(ids=[LIVE_ID], include=["metadatas"])["metadatas"][0]
         if live_meta.get("fingerprint") == fingerprint:
+            _drop_old(settings, keep=live_name)  # what a killed build left half-written goes now
             return IngestSummary(collection=live_name, embedded=0, reused=len(ids),
                                  seconds=time.perf_counter() - started, unchanged=True, **summary_args)
     known: dict[str, list[float]] = {}
@@ -396,6 +517,74 @@ def build_index(
     _write_model_beside(settings, corpus)
     return IngestSummary(collection=collection, embedded=len(ids) - len(known), reused=len(known),
                          seconds=time.perf_counter() - started, unchanged=False, **summary_args)
+
+
+def _move_aside(settings: Settings, reason: str) -> tuple[Path, str]:
+    """Renames the damaged directory to `<dir>.damaged-<time>` (nothing is deleted) and returns
+    the new path with a report that names the other reviews it held, to be ingested again."""
+    directory = settings.chroma_dir
+    reviews = _reviews_in_directory(settings)
+    _forget_client(settings)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = directory.with_name(f"{directory.name}.damaged-{stamp}")
+    suffix = 2
+    while target.exists():
+        target = directory.with_name(f"{directory.name}.damaged-{stamp}-{suffix}")
+        suffix += 1
+    try:
+        directory.rename(target)
+    except OSError as error:
+        raise EvidenceError(f"Could not move the damaged index {directory} aside ({error}): move it away "
+                            "yourself, then run `python -m ingest`.") from error
+    lines = [f"The index at {directory} was damaged ({reason}): moved it to {target} (nothing deleted) "
+             f"and built review '{settings.review}' afresh."]
+    others = {name: title for name, title in reviews.items() if name != settings.review}
+    for name, title in sorted(others.items()):
+        shown = f' ("{title[:60]}{"…" if len(title) > 60 else ""}")' if title else ""
+        files = "" if name == Settings.model_fields["review"].default else " FILE ..."  # the default reads corpus/
+        lines.append(f"It also held review '{name}'{shown}, not rebuilt: ingest it again with "
+                     f"`python -m ingest --review {name}{files}`.")
+    if not reviews:
+        lines.append("Which reviews it held could not be read: ingest any other review again with "
+                     "`python -m ingest --review NAME FILE ...`.")
+    return target, "\n".join(lines)
+
+
+def _reviews_in_directory(settings: Settings) -> dict[str, str]:
+    """Review name -> title (or "") of each review still traceable in the directory: its
+    evidence-model folder or its manifest in chroma.sqlite3, whichever can be read."""
+    found: dict[str, str] = {}
+    models = settings.chroma_dir / "evidence-model"
+    if models.is_dir():
+        for folder in sorted(p for p in models.iterdir() if p.is_dir()):
+            try:
+                found[folder.name] = str(json.loads((folder / "review.json").read_text(encoding="utf-8")).get("title", ""))
+            except (OSError, ValueError, AttributeError):
+                found[folder.name] = ""
+    database = settings.chroma_dir.resolve() / "chroma.sqlite3"
+    prefix, suffix = f"{settings.collection}_", "__manifest"
+    try:
+        with closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=5)) as db:
+            for (name,) in db.execute("SELECT name FROM collections"):
+                if name.startswith(prefix) and name.endswith(suffix):
+                    found.setdefault(name[len(prefix):-len(suffix)], "")
+    except sqlite3.Error:
+        pass  # unreadable: the evidence-model folders are all we know
+    return found
+
+
+def _forget_client(settings: Settings) -> None:
+    """Stops this process's Chroma client of the directory, so nothing writes into it once moved."""
+    _client_for.cache_clear()
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        for key in {str(settings.chroma_dir), str(settings.chroma_dir.resolve())}:
+            system = SharedSystemClient._identifier_to_system.pop(key, None)
+            if system is not None:
+                system.stop()
+    except Exception as error:  # a client that cannot stop cleanly is left to the garbage collector
+        log.debug("Could not stop the Chroma client of %s: %s", settings.chroma_dir, error)
 
 
 def _fingerprint(ids: Sequence[str], corpus: Corpus, model: str) -> str:
@@ -467,8 +656,11 @@ def _drop_old(settings: Settings, keep: str) -> None:
     for collection in client.list_collections():
         name = collection if isinstance(collection, str) else collection.name
         if name.startswith(prefix) and name != keep and not name.endswith("__manifest"):
-            client.delete_collection(name)
-            manifest.delete(ids=[f"meta:{name}"])
+            try:
+                client.delete_collection(name)
+                manifest.delete(ids=[f"meta:{name}"])
+            except Exception as error:  # a leftover must not fail an ingest whose index is complete
+                log.warning("Could not drop the old collection %s (%s); the next ingest tries again.", name, error)
 
 
 # --- Opening -------------------------------------------------------------------------------
@@ -489,7 +681,9 @@ class OpenIndex:
 
 
 def open_index(settings: Settings) -> OpenIndex:
-    """Loads the live collection's passages and vectors and the corpus metadata."""
+    """Loads the live collection's passages and vectors and the corpus metadata. Raises
+    IndexMissingError when the review has no index, IndexDamagedError when it cannot be read."""
+    check_index(settings)
     if not settings.chroma_host and not (settings.chroma_dir / "chroma.sqlite3").exists():
         name = None  # nothing to open, and nothing is created by looking
     else:
@@ -499,14 +693,11 @@ def open_index(settings: Settings) -> OpenIndex:
         command = "python -m ingest" + ("" if settings.review == "seed" else f" --review {settings.review} FILE ...")
         raise IndexMissingError(f"No index of review '{settings.review}' found at {where}: run `{command}` (takes under a minute).")
     client = chroma_client(settings)
-    try:
+    with _reading(settings):
         collection = client.get_collection(name)
         data = collection.get(include=["metadatas", "documents", "embeddings"])
         meta_doc = _manifest(settings).get(ids=[f"meta:{name}"], include=["documents"])["documents"][0]
-    except Exception as error:
-        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir)
-        raise IndexMissingError(f"The index at {where} is broken ({error}): run `python -m ingest --rebuild`.") from error
-    meta = json.loads(meta_doc)
+        meta = json.loads(meta_doc)
     passages = tuple(passage_from_record(i, m) for i, m in zip(data["ids"], data["metadatas"]))
     return OpenIndex(
         collection=collection,

@@ -90,8 +90,12 @@ def references(review_text):
 
 
 @pytest.fixture(scope="module")
-def by_ref(references):
-    return {r.ref: r for r in references}
+def by_ref(references, review_text):
+    """The reference list with the review itself as ref 0, read from its own files, as the app passes it."""
+    from ingest.front_matter import parse_review_info, read_sidecar
+
+    review = parse_review_info(review_text, read_sidecar(CORPUS)).as_reference()
+    return {0: review, **{r.ref: r for r in references}}
 
 
 @pytest.fixture(scope="module")
