@@ -15,7 +15,7 @@ export TOKENIZERS_PARALLELISM := false
 # in every run (the ranking itself breaks ties by position; this guards what it does not see).
 export PYTHONHASHSEED := 0
 
-.PHONY: install run test eval bench ingest browser clean
+.PHONY: install run test eval bench bench-scale ingest browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pytest -m bench -s
+
+# Synthetic corpora of 1k and 10k passages, embedded and server mode; writes docs/benchmarks.md
+# and .png. Add 100k with `make bench-scale BENCH_SCALE_ARGS="--sizes 100000"` (figures merge).
+bench-scale: $(STAMP)
+	$(PY) bench/scale.py $(BENCH_SCALE_ARGS)
 
 clean:
 	rm -rf .chroma reports test-artifacts

@@ -82,8 +82,13 @@ class HybridRetriever:
             return []
         # Rounded, ties broken by position: bm25s sums in an order that can differ between
         # processes in the last bits, which must not reorder equally good passages.
-        scores = np.round(self._bm25.get_scores(tokens), 6)
-        top = np.lexsort((np.arange(len(scores)), -scores))[:k]
+        scores = self._bm25.get_scores(tokens)
+        if k < len(scores):  # only the best k are sorted: the rest need no order
+            candidates = np.argpartition(-scores, k - 1)[:k]
+        else:
+            candidates = np.arange(len(scores))
+        rounded = np.round(scores[candidates], 6)
+        top = candidates[np.lexsort((candidates, -rounded))]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
     def search(

@@ -161,6 +161,23 @@ def _one_line(error: BaseException) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
+def _get_paged(collection, *, include: list[str], ids: Sequence[str] | None = None, page: int = 5000) -> dict:
+    """A collection's records read in pages: one `get` of a large collection asks SQLite for more
+    variables than it allows ("too many SQL variables" from about 32k records)."""
+    found: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    if ids is not None:
+        chunks = [dict(ids=list(ids[start:start + page])) for start in range(0, len(ids), page)]
+    else:
+        total = collection.count()
+        chunks = [dict(limit=page, offset=start) for start in range(0, total, page)]
+    for chunk in chunks:
+        part = collection.get(include=include, **chunk)
+        found["ids"] += list(part["ids"])
+        for key in include:
+            found[key] += list(part[key] if part[key] is not None else [])
+    return found
+
+
 @contextmanager
 def _reading(settings: Settings):
     """Chroma's own failures to read the index become one IndexDamagedError naming the fix;
@@ -490,7 +507,7 @@ def build_index(
     live_model = manifest.get(ids=[LIVE_ID], include=["metadatas"])["metadatas"][0].get("model") if live_name else None
     if live_name and not rebuild and live_model == settings.embedding_model:
         # Same id means same embedded text (ids hash the text), so its vector can be reused.
-        previous = client.get_collection(live_name).get(ids=ids, include=["embeddings", "documents"])
+        previous = _get_paged(client.get_collection(live_name), include=["embeddings", "documents"], ids=ids)
         by_ref = {r.ref: r for r in corpus.references}
         wanted = {p.passage_id: embedding_text(p, by_ref) for p in corpus.passages}
         known = {i: list(e) for i, e, d in zip(previous["ids"], previous["embeddings"], previous["documents"])
@@ -695,7 +712,7 @@ def open_index(settings: Settings) -> OpenIndex:
     client = chroma_client(settings)
     with _reading(settings):
         collection = client.get_collection(name)
-        data = collection.get(include=["metadatas", "documents", "embeddings"])
+        data = _get_paged(collection, include=["metadatas", "documents", "embeddings"])
         meta_doc = _manifest(settings).get(ids=[f"meta:{name}"], include=["documents"])["documents"][0]
         meta = json.loads(meta_doc)
     passages = tuple(passage_from_record(i, m) for i, m in zip(data["ids"], data["metadatas"]))
