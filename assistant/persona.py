@@ -116,19 +116,23 @@ def load_model(path: Path = MODEL_PATH) -> PersonaModel:
     return model
 
 
-def embed_question(question: str, embedding_model: str) -> list[float]:
-    """The question's embedding by the model the classifier was trained with (the project's cached embedder)."""
+def embedder(embedding_model: str):
+    """The project's cached embedder for the model the classifier was trained with."""
     from common.settings import get_settings
     from ingest.index import get_embeddings
 
     settings = get_settings()
     if settings.embedding_model != embedding_model:
         settings = settings.model_copy(update={"embedding_model": embedding_model})
-    return get_embeddings(settings).embed_query(question)
+    return get_embeddings(settings)
+
+
+def embed_question(question: str, embedding_model: str) -> list[float]:
+    """The question's embedding, with its whitespace collapsed as in training."""
+    return embedder(embedding_model).embed_query(" ".join(question.split()))
 
 
 def classify_persona(question: str) -> str:
     """The persona whose wording the question is closest to: therapist, educator or researcher."""
     model = load_model()
-    embedding = embed_question(" ".join(question.split()), model.embedding_model)
-    return model.predict(features_for(question, embedding))
+    return model.predict(features_for(question, embed_question(question, model.embedding_model)))

@@ -177,17 +177,12 @@ def classify_route(question: str) -> Route:
 
 
 def infer_persona(question: str, requested: str | None = "auto") -> str:
-    """The persona asked for, or one inferred from how the question is worded."""
+    """The persona asked for, or the one the trained classifier reads from the question's wording."""
     if requested in ("therapist", "educator", "researcher"):
         return requested
-    q = question.lower()
-    if re.search(r"\b(doi|n ?=|sample size|design|instrument|rcts?|randomi[sz]ed|cross-sectional|which studies|cite|citation|measure[ds]?|scale|effect size|mediat|moderat|variance|et al)\b", q):
-        return "researcher"
-    if re.search(r"\b(i|i'm|im|i've|me|my|myself|should i|can i|we|our)\b", q):
-        return "therapist"
-    if re.search(r"\b(define|definition|explain|overview|summar|lecture|students|teach|class|slides?|what is|what are)\b", q):
-        return "educator"
-    return "researcher"
+    from assistant.persona import classify_persona  # loads the model and the embedder on first use only
+
+    return classify_persona(question)
 
 
 def is_followup(question: str, history: Sequence[str]) -> bool:
