@@ -377,7 +377,6 @@ def _claim_text(claim: Claim, library: "Library | None" = None) -> str:
 _STATS = re.compile(
     r"[\s,;]*\b(?:r|d|g|β|b|OR|HR|RR|MD|SMD|F|t|p|R2|R²|η2|CI|SD|M)\s*[=<>≤≥]\s*[-−–]?\s*\.?\d[\d.,%]*"
     r"(?:\s*(?:to|–|-)\s*[-−–]?\.?\d[\d.,]*)?")
-_CLAUSE_BREAK = re.compile(r";\s+|,\s+(?=(?:while|whereas|although|but|which|and the|as well as)\b)|\s+[—–]\s+")
 
 
 # Discourse connectives tie a sentence to the one before it in the review; an answer's first
@@ -395,19 +394,15 @@ def without_connective(text: str) -> str:
     return stripped[:1].upper() + stripped[1:] if stripped != text.strip() else text.strip()
 
 
-def plain_text(text: str, most_words: int = 24) -> str:
-    """A sentence for a reader without the jargon of statistics: no parentheses, no test
-    statistics, and a long sentence cut to its first clause. Only the wording shown changes; the
+def plain_text(text: str) -> str:
+    """A sentence for a reader without the jargon of statistics: no test statistics, no
+    bracketed markers, no leading connective. Only the wording shown changes; the
     quote behind it stays the corpus text."""
     plain = without_connective(strip_markers(display_text(text)))
-    plain = re.sub(r"\s*\([^()]*\)", "", plain)
     plain = re.sub(r"\s*\[[^\]]*\]", "", plain)
     plain = _STATS.sub("", plain)
+    plain = re.sub(r"\s*\(\s*[,;]?\s*\)", "", plain)  # brackets the statistics left empty
     plain = re.sub(r"\s+([,;.:])", r"\1", re.sub(r"\s+", " ", plain)).strip(" ,;:")
-    if len(plain.split()) > most_words:
-        first = _CLAUSE_BREAK.split(plain, maxsplit=1)[0].strip(" ,;:")
-        if len(first.split()) >= 6:
-            plain = first
     plain = plain[:1].upper() + plain[1:]
     return plain if plain.endswith((".", "?", "!")) else plain + "."
 
@@ -416,12 +411,9 @@ def _plain_claim(claim: Claim) -> str:
     return f"{plain_text(claim.text).rstrip('.')} {_marker(claim)}." if claim.refs else plain_text(claim.text)
 
 
-def _short_line(text: str) -> str:
-    """A study line without instruments and finding: who, design, N, sample."""
-    start = max(text.find(" — "), 0)
-    cut = re.search(r"\. [A-Z][^:]{0,80}: ", text[start:])
-    head = text[: start + cut.start()] if cut else text
-    return head.split("; instruments:")[0].rstrip(".") + "."
+def _without_instruments(text: str) -> str:
+    """A study line without its "instruments: ..." part."""
+    return re.sub(r";\s*instruments:[^.]*", "", text)
 
 
 def glossary_notes(text: str, glossary: dict[str, str]) -> list[str]:
@@ -446,8 +438,9 @@ def compose(
     if lead is None and points:
         lead, points = points[0], list(points[1:])  # the strongest sentence leads
     if read.persona == "therapist":
-        # Plain and short: one line per study, the design and size people need to weigh it.
-        study_lines = [replace(c, text=_short_line(c.text)) for c in study_lines]
+        # Plain: one line per study with the design and size people need to weigh it and what it
+        # found, without the instrument list.
+        study_lines = [replace(c, text=_without_instruments(c.text)) for c in study_lines]
     ordered = ([lead] if lead else []) + list(study_lines) + list(points) + list(caveats)
     citations: list[Citation] = []
     seen: set[int] = set()

@@ -1,7 +1,8 @@
 """Which persona a question is written by, from its wording: a small multinomial logistic regression
 over the question's sentence embedding and a few cues of form (who speaks, how long, citations,
 teaching words). The trained parameters live in persona_model.json (see eval/train_persona.py); the
-arithmetic is plain numpy so the answer path needs no learning library."""
+arithmetic is plain numpy so the answer path needs no learning library. A question the embedder
+cannot read (not English) is classified by a second model over the cues of form alone."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from common.errors import EvidenceError
 
 PERSONAS = ("therapist", "educator", "researcher")
 MODEL_PATH = Path(__file__).with_name("persona_model.json")
@@ -46,7 +49,6 @@ _CUES: dict[str, re.Pattern[str]] = {
     "colon_list": re.compile(r":\s*\S+(,\s*\S+)+"),
     "which_studies": re.compile(r"\b(which|what|how many|cuáles|qué) (\w+ ){0,3}(studies|trials|papers|works|estudios|ensayos)\b"),
     "yes_no_start": re.compile(r"^(does|do|is|are|can|could|will|would|should|did|has|have|¿?(es|son|puede|sirve))\b"),
-    "spanish": re.compile(r"[¿¡ñáéíóú]|\b(qué|cómo|cuál|cuáles|los|las|del|para|por|una|estudios|autocompasión)\b"),
 }
 FORM_FEATURES = (*_CUES, "log_words", "short", "no_question_mark")
 
@@ -61,32 +63,63 @@ def form_features(question: str) -> list[float]:
     return values
 
 
-@dataclass(frozen=True)
-class PersonaModel:
-    """Trained parameters: standardise the features, then a softmax over one score per persona."""
+# Function words that tell English from Spanish (the other language users write in); a question
+# with more Spanish than English ones, or with ¿ ¡ ñ, is not embedded.
+_ENGLISH_WORDS = frozenset("the of in on and or to for with what which how did does do is are was were who why "
+                           "when this that it they their there have has i my you your can should".split())
+_SPANISH_WORDS = frozenset("el la los las de del que qué en y para por con como cómo cuál cuáles cuándo es son fue "
+                           "un una mi mis se lo al sus estudio estudios puedo hay".split())
 
-    personas: tuple[str, ...]
+
+def reads_as_english(question: str) -> bool:
+    """True unless the question is written in Spanish (judged by its function words and letters)."""
+    if re.search(r"[¿¡ñ]", question, re.IGNORECASE):
+        return False
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    return sum(w in _SPANISH_WORDS for w in words) <= sum(w in _ENGLISH_WORDS for w in words)
+
+
+@dataclass(frozen=True)
+class LinearSoftmax:
+    """One trained regression: standardise the features, then a softmax over one score per persona."""
+
     feature_names: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray  # personas x features
     bias: np.ndarray
+
+    def scores(self, features: Sequence[float]) -> np.ndarray:
+        standard = (np.asarray(features, dtype=np.float64) - self.mean) / self.scale
+        return self.weights @ standard + self.bias
+
+
+@dataclass(frozen=True)
+class PersonaModel:
+    """The classifier: one regression over embedding and cues, one over the cues alone."""
+
+    personas: tuple[str, ...]
     embedding_model: str
     embedding_dim: int
+    with_embedding: LinearSoftmax
+    form_only: LinearSoftmax
 
-    def probabilities(self, features: Sequence[float]) -> dict[str, float]:
-        standard = (np.asarray(features, dtype=np.float64) - self.mean) / self.scale
-        scores = self.weights @ standard + self.bias
+    def probabilities(self, question: str, embedding: Sequence[float] | None) -> dict[str, float]:
+        """Each persona's probability; without an embedding, from the cues of form alone."""
+        if embedding is None:
+            scores = self.form_only.scores(form_features(question))
+        else:
+            scores = self.with_embedding.scores(features_for(question, embedding))
         exp = np.exp(scores - scores.max())
         return dict(zip(self.personas, (exp / exp.sum()).tolist()))
 
-    def predict(self, features: Sequence[float]) -> str:
-        probabilities = self.probabilities(features)
+    def predict(self, question: str, embedding: Sequence[float] | None) -> str:
+        probabilities = self.probabilities(question, embedding)
         return max(self.personas, key=lambda persona: probabilities[persona])  # ties go to the earlier persona
 
 
 def features_for(question: str, embedding: Sequence[float]) -> list[float]:
-    """The model's input: the question's embedding followed by its cues of form."""
+    """The full regression's input: the question's embedding followed by its cues of form."""
     return [*map(float, embedding), *form_features(question)]
 
 
@@ -94,16 +127,23 @@ def feature_names(embedding_dim: int) -> tuple[str, ...]:
     return (*(f"embedding_{i}" for i in range(embedding_dim)), *FORM_FEATURES)
 
 
-def model_from_json(data: dict) -> PersonaModel:
-    return PersonaModel(
-        personas=tuple(data["personas"]),
+def _regression(data: dict) -> LinearSoftmax:
+    return LinearSoftmax(
         feature_names=tuple(data["feature_names"]),
         mean=np.asarray(data["mean"], dtype=np.float64),
         scale=np.asarray(data["scale"], dtype=np.float64),
         weights=np.asarray(data["weights"], dtype=np.float64),
         bias=np.asarray(data["bias"], dtype=np.float64),
+    )
+
+
+def model_from_json(data: dict) -> PersonaModel:
+    return PersonaModel(
+        personas=tuple(data["personas"]),
         embedding_model=data["embedding_model"],
         embedding_dim=int(data["embedding_dim"]),
+        with_embedding=_regression(data["with_embedding"]),
+        form_only=_regression(data["form_only"]),
     )
 
 
@@ -111,8 +151,10 @@ def model_from_json(data: dict) -> PersonaModel:
 def load_model(path: Path = MODEL_PATH) -> PersonaModel:
     """The trained classifier, read once per process."""
     model = model_from_json(json.loads(Path(path).read_text(encoding="utf-8")))
-    if model.feature_names != feature_names(model.embedding_dim):
-        raise ValueError(f"{path} was trained on other features: run `python -m eval.train_persona`.")
+    if (model.with_embedding.feature_names != feature_names(model.embedding_dim)
+            or model.form_only.feature_names != FORM_FEATURES):
+        raise EvidenceError(f"{path} was trained on other features than assistant/persona.py computes: "
+                            "run `python -m eval.train_persona` (takes about a minute).")
     return model
 
 
@@ -135,4 +177,5 @@ def embed_question(question: str, embedding_model: str) -> list[float]:
 def classify_persona(question: str) -> str:
     """The persona whose wording the question is closest to: therapist, educator or researcher."""
     model = load_model()
-    return model.predict(features_for(question, embed_question(question, model.embedding_model)))
+    embedding = embed_question(question, model.embedding_model) if reads_as_english(question) else None
+    return model.predict(question, embedding)

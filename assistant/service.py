@@ -174,13 +174,13 @@ class Assistant:
             floor = (chosen[0].score * self.settings.answer.point_ratio) if chosen else 0.0
             points = [c for c in chosen if c.score >= floor]
             return compose(read, None, points, [], self.library, study_lines=study_lines, intro=_list_intro(len(refs)))
-        if len(focus) == 1 and (read.route == "overview" or _PROFILE.search(read.clean.text)) and read.persona != "therapist":
+        if len(focus) == 1 and (read.route == "overview" or _PROFILE.search(read.clean.text)):
             return self._study_profile(read, focus[0], claims)
         broad = not focus and read.route in ("effect", "overview", "contrast", "list", "definition")
         chosen = pick_claims(claims, limit + 4, per_study=1 if broad else (limit + 1 if focus else 3))
         lead = chosen[0] if chosen else None
         floor = (lead.score if lead else 0.0) * self.settings.answer.point_ratio
-        wanted = 3 if read.persona == "therapist" else limit - 2
+        wanted = limit - 2
         own_floor = floor * 0.7 if _ABOUT_REVIEW.search(read.clean.text) and not focus else floor
         # A question about the review's own work may take more of its own sentences (no extra sources).
         points = [c for c in chosen[1:] if c.score >= (own_floor if not c.refs else floor)]
@@ -191,7 +191,7 @@ class Assistant:
             # More detail about the same study costs the reader no extra sources.
             same = [c for c in chosen[1:] if set(c.refs) <= set(lead.refs) and c.score >= lead.score * 0.5]
             points = same + [c for c in points if c not in same]
-            wanted = limit if read.persona != "therapist" else 3
+            wanted = limit
         points = points[:wanted]
         caveats: list[Claim] = []
         if read.route in ("effect", "overview", "contrast") and not focus:
