@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 import sys
 import time
 from collections import Counter
@@ -121,11 +122,28 @@ def _model_path(settings: Settings) -> str:
 
 @lru_cache(maxsize=2)
 def _embeddings_for(model_path: str):
+    from langchain_core.embeddings import Embeddings
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    return HuggingFaceEmbeddings(
+    class SerialEmbeddings(Embeddings):
+        """One model call at a time: the fast tokenizer behind it fails ("Already borrowed")
+        when two threads (two app users) use it at once."""
+
+        def __init__(self, inner: Embeddings):
+            self.inner = inner
+            self.lock = threading.Lock()
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            with self.lock:
+                return self.inner.embed_documents(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            with self.lock:
+                return self.inner.embed_query(text)
+
+    return SerialEmbeddings(HuggingFaceEmbeddings(
         model_name=model_path, model_kwargs={"device": "cpu"}, encode_kwargs={"normalize_embeddings": True}
-    )
+    ))
 
 
 def get_embeddings(settings: Settings):
