@@ -3,10 +3,14 @@ Pure functions over strings."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
 
 Route = str  # list | numeric | definition | overview | effect | contrast | fact | help
 
@@ -16,69 +20,39 @@ HELP_TEXT = (
     "\"What did Eriksson et al. (2018) find?\"."
 )
 
-# Plain words people use, mapped to the review's vocabulary. Documented in the README.
-LEXICON: dict[str, str] = {
-    r"\b(kind(er|ness)? (to|with|towards?) (myself|yourself|oneself|themselves|ourselves)|go(ing)? easy on (myself|yourself|oneself|themselves)|gentle with (myself|yourself)|be(ing)? nice to (myself|yourself)|self[- ]?care|self[- ]?kindness)\b": "self-compassion self-kindness",
-    r"\b(drained|worn[- ]out|exhausted|exhaustion|depleted|burn(ed|t)[- ]?out|tired|fatigued?|running on empty|empty)\b": "burnout emotional exhaustion compassion fatigue",
-    r"\b(exhaustion from caring|caring fatigue|tired of caring|compassion[- ]fatigue)\b": "compassion fatigue burnout secondary traumatic stress",
-    r"\b(vicarious|secondary) trauma(tization|tisation)?\b": "secondary traumatic stress secondary traumatization",
-    r"\b(in training|trainees?|students?|interns?|grad(uate)? students?|counsell?ors[- ]in[- ]training|therapists[- ]in[- ]training|doctoral)\b": "trainees students",
-    r"\b(counsell?ors?|counsell?ing)\b": "counselors counsellors counseling",
-    r"\b(therapists?|psychotherapists?|clinicians?|shrinks?|practitioners?)\b": "therapists psychologists mental health professionals",
-    r"\b(harsh on (myself|yourself)|beat(ing)? (myself|yourself) up|self[- ]critic(al|ism)|hard on (myself|yourself)|inner critic)\b": "self-criticism self-judgment self-coldness",
-    r"\b(feel(ing)? like (a )?frauds?|impostors?|imposters?|frauds?)\b": "impostor phenomenon",
-    r"\b(perfectionis[mt]s?|perfectionistic)\b": "perfectionism perfectionistic cognitions",
-    r"\b(online|internet|web[- ]based|app|digital|e-?learning)\b": "Internet-based online program",
-    r"\b(meditat(e|ion|ing))\b": "meditation mindfulness loving-kindness",
-    r"\b(randomi[sz]ed|rcts?|trials?|experiments?)\b": "randomized controlled trial RCT experimental",
-    r"\b(questionnaires?|scales?|measures?|instruments?|inventor(y|ies)|tools?)\b": "instruments scales measures",
-    r"\b(sample sizes?|participants|people took part|took part|how many people|enrolled)\b": "N sample participants",
-    r"\b(wellbeing|well[- ]being|happ(y|iness)|flourish(ing)?|thriving)\b": "well-being happiness psychological well-being",
-    r"\b(depressed|low mood|feel(ing)? (low|down|blue)|depressive|depression)\b": "depression depressive symptoms",
-    r"\b(anxious|worr(y|ied|ies)|nervous|anxiety)\b": "anxiety",
-    r"\b(stress(ed|ful)?|pressure|overwhelmed)\b": "stress perceived stress occupational stress",
-    r"\b(ask(ing)? for help|seek(ing)? help|getting help|see(ing)? a therapist|help[- ]seeking)\b": "mental help-seeking",
-    r"\b(empath(y|ic|etic)|car(e|ing) for (clients|patients|others))\b": "compassion for others empathy",
-    r"\b(clients?|patients?)\b": "clients patients therapeutic relationship",
-    r"\b(courses?|workshops?|programmes?|programs?|trainings?|interventions?)\b": "training program intervention",
-    r"\b(last(ed|ing)?|kept|maintained|follow[- ]?ups?|follow(ed|ing)? (\w+ )?up|later|months later|long[- ]term|afterwards?)\b": "maintained follow-up",
-    r"\bhow long\b": "duration weeks length",
-    r"\b(weakness(es)?|shortcomings?|flaws?|problems with|caveats?|limits)\b": "limitations",
-    r"\b(correlational|surveys?|questionnaire studies)\b": "cross-sectional",
-    r"\b(future (research|studies|work)|next steps|research gaps?|call for)\b": "future research should recommended",
-    r"\beffect sizes?\b": "d Cohen's d effect size",
-    r"\b(recommend\w*|advi[sc]e|should (we|they|programmes|programs|training))\b": "recommendation priority should recommended",
-    r"\b(say|said|describe[ds]?|report(ed)?) (it|they|the course|the training|the programme|the program) (did|does|gave)\b|\b(get|got|gain(ed)?) out of\b|\bdo for (them|me|you)\b": "benefits effects experienced impact",
-    r"\bcorrelat\w*\b": "r correlated correlation association",
-    r"\bvariance\b": "variance accounted explained predicted",
-    r"\b(earlier|previous|prior|other|existing) (systematic )?reviews?\b|\bmeta-analys[ie]s\b": "systematic reviews review studies meta-analyses",
-    r"\bhow many\b": "N number sample",
-    r"\b(work[- ]life balance|balance (between )?work)\b": "work-life balance",
-    r"\b(emotion(al)? regulation|manag(e|ing) (my |your )?emotions|handle (my |your )?feelings)\b": "emotion regulation difficulties",
-    r"\b(competen(ce|cy|t)|confiden(ce|t)|efficacy|good at (my|their|your) job|effective(ness)?)\b": "self-efficacy professional competency effectiveness",
-    r"\b(definition|define|mean(s|ing)?)\b": "definition entails self-kindness mindfulness common humanity",
-    r"\b(downsides?|drawbacks?|against|contrary|negative (findings|results)|doesn'?t work|mixed)\b": "contrary to expectations however",
-}
 
-# Words people use to frame a question, which name no topic of their own; a question is never
-# judged out of scope for using them (compared stemmed, see retrieve.tokenize).
-FRAMING_WORDS = frozenset(
-    "lot lots bit thing things stuff somehow someone something anything everything actual actually realli really "
-    "pretty quite basic basically simpli simply quick quickly brief briefly short plain word words sort kind type "
-    "big small larg large huge tini tiny mani much enough littl little whole part parts way ways "
-    "slide slides lectur lecture lectures class classes seminar talk talks handout note notes teach teaching student "
-    "colleagu colleague colleagues boss manag manager team supervisor friend friends peopl people person folk folks "
-    "pick picked pick up notic notice heard hear read seen saw see look looking wonder wondering curious "
-    "answer answers answered question questions ask asked tell told say said explain explained mention mentioned "
-    "return returned left leav leave got get getting give given gave put take took make made come came goes went "
-    "ingredi ingredient ingredients recip recipe key main basic core essenti essential import important "
-    "will would could should might must may can need needs want wants wish hope "
-    "respond respons disagre disagree agre agree compar compare differ differ "
-    "otherwis otherwise anyway besides also either neither whether though although "
-    "day days week weeks month months year years time times today lately recent recently often sometim sometimes always never "
-    "honest honestly worth worthwhil point points idea ideas fact facts number numbers figur figure figures "
-    "impress impression sens sense feel feels felt she he her his him hers they them".split()
-)
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class WordLists:
+    """The word lists a question is read with, kept as data (assistant/data/) so each can be
+    switched off and its worth measured (eval/ablations.py): `lexicon` maps everyday phrases
+    (regular expressions) to the words reviews use; `framing` are words that frame a question
+    without naming a topic (compared stemmed)."""
+
+    lexicon: Mapping[str, str] = field(default_factory=dict)
+    framing: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls, lexicon: bool = True, framing: bool = True) -> "WordLists":
+        return cls(lexicon=_lexicon() if lexicon else {}, framing=_framing_words() if framing else frozenset())
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> Mapping[str, str]:
+    phrases = json.loads((_DATA / "everyday_lexicon.json").read_text(encoding="utf-8"))["phrases"]
+    for pattern in phrases:
+        re.compile(pattern)  # a broken pattern fails at start, naming the file
+    return MappingProxyType(phrases)
+
+
+@lru_cache(maxsize=1)
+def _framing_words() -> frozenset[str]:
+    lines = (_DATA / "framing_words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.lstrip().startswith("#") for w in line.split())
+
+
 
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*"
@@ -192,19 +166,19 @@ def is_followup(question: str, history: Sequence[str]) -> bool:
     return len(words) <= 6 or bool(_FOLLOWUP_CUE.search(question))
 
 
-def lexicon_words(question: str) -> set[str]:
+def lexicon_words(question: str, lexicon: Mapping[str, str]) -> set[str]:
     """Lower-cased words of the question that the everyday lexicon understands."""
     words: set[str] = set()
-    for pattern in LEXICON:
+    for pattern in lexicon:
         for match in re.finditer(pattern, question, re.IGNORECASE):
             words.update(re.findall(r"[a-z0-9'-]+", match.group(0).lower()))
     return words
 
 
-def expand_terms(question: str, glossary: dict[str, str]) -> tuple[str, ...]:
+def expand_terms(question: str, glossary: dict[str, str], lexicon: Mapping[str, str]) -> tuple[str, ...]:
     """Synonyms from the everyday lexicon and both directions of the abbreviation glossary."""
     expansions: list[str] = []
-    for pattern, replacement in LEXICON.items():
+    for pattern, replacement in lexicon.items():
         if re.search(pattern, question, re.IGNORECASE):
             expansions.append(replacement)
     lowered = question.lower()
@@ -241,6 +215,7 @@ def read_question(
     persona: str | None = "auto",
     glossary: dict[str, str] | None = None,
     max_chars: int = 2000,
+    words: WordLists | None = None,
 ) -> ReadQuestion:
     """Cleans, routes and expands a question; a follow-up borrows the words of the last question."""
     clean = clean_question(raw, max_chars)
@@ -252,7 +227,7 @@ def read_question(
         if previous_route == "list" and re.search(r"\b(they|those|these|them)\b", clean.text, re.IGNORECASE):
             route = "list"
     context = " ".join([*history[-2:], clean.text]) if followup else clean.text
-    expansions = expand_terms(context, glossary or {})
+    expansions = expand_terms(context, glossary or {}, (words or WordLists.load()).lexicon)
     return ReadQuestion(
         clean=clean,
         route=route,

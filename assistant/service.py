@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from assistant.compose import CONTRAST_CUE, table_quote, Claim, Library, table_claims, compose, idf_table, pick_claims, rank_claims, study_line
-from assistant.query import FRAMING_WORDS, HELP_TEXT, LEXICON, ReadQuestion, lexicon_words, read_question, strip_markup
+from assistant.query import HELP_TEXT, ReadQuestion, WordLists, lexicon_words, read_question, strip_markup
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies
@@ -29,6 +29,7 @@ class Assistant:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.words = WordLists.load(settings.answer.everyday_lexicon, settings.answer.framing_words)
         index = open_index(settings)
         embeddings = get_embeddings(settings)
         self._embedding_cache: dict[str, list[float]] = {}
@@ -72,7 +73,7 @@ class Assistant:
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
         self._surnames = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]{4,}", r.label.split("(")[0])}
-        self.speller = Speller.from_texts([*index.texts, *LEXICON.values(), *index.glossary.values()],
+        self.speller = Speller.from_texts([*index.texts, *self.words.lexicon.values(), *index.glossary.values()],
                                           dictionary=_tokenizer_words(settings))
 
     @property
@@ -97,7 +98,8 @@ class Assistant:
         longest = 2 * self.settings.answer.max_question_chars
         question, _ = self.speller.correct(strip_markup((question or "")[:longest]))
         history = [self.speller.correct(strip_markup(h[:longest]))[0] for h in list(history)[-8:] if h]
-        read = read_question(question, history, persona, self.library.glossary, self.settings.answer.max_question_chars)
+        read = read_question(question, history, persona, self.library.glossary, self.settings.answer.max_question_chars,
+                             self.words)
         if not read.clean.text:
             return Answer(id=id, question=read.clean.shown, answer=HELP_TEXT, route="help", persona=read.persona,
                           timings_ms={"total": _ms(started)})
@@ -341,7 +343,40 @@ class Assistant:
         if unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max:
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
+        uncovered = self.uncovered_terms(read, hits)
+        if uncovered and self.evidence_gain(read.context, uncovered) >= self.settings.answer.uncovered_gain_max:
+            # Named rarest first: "sleep" says what is missing, "problems" does not.
+            rarest = sorted(uncovered, key=lambda w: -min((self.idf.get(t, 99.0) for t in tokenize(w)), default=0.0))
+            return (f"The review and the abstracts it cites say nothing that answers this about {', '.join(rarest[:2])}, "
+                    "so I cannot answer it from them.")
         return None
+
+    def uncovered_terms(self, read: ReadQuestion, hits: Sequence[Hit]) -> list[str]:
+        """Words of the question that stand in none of the passages close to it: the corpus may
+        use the word elsewhere ("sleep" in a scale's validation), but not where it meets the question."""
+        best = max((h.dense for h in hits), default=0.0)
+        near = [set(tokenize(h.passage.text)) for h in hits if h.dense >= best - self.settings.answer.uncovered_margin]
+        understood = lexicon_words(read.clean.text, self.words.lexicon)
+        uncovered = []
+        for word in dict.fromkeys(re.findall(r"[^\W\d_][\w'’-]*[^\W_]", read.clean.text)):
+            tokens = [t for t in tokenize(word) if t not in self.words.framing]
+            if not tokens or word.lower() in understood or self._names_a_reference(word):
+                continue
+            if not any(t in passage for t in tokens for passage in near):
+                uncovered.append(word)
+        return uncovered
+
+    def evidence_gain(self, text: str, words: Sequence[str]) -> float:
+        """How much closer the question comes to the corpus without those words: the best dense
+        similarity of the reduced question minus that of the whole. Words the corpus speaks to in
+        other terms (a colloquial "going easier on myself") pull towards it, words naming what it
+        lacks ("insomnia") pull away."""
+        reduced = _without(text, words)
+        if not reduced.strip():
+            return 0.0
+        whole = max((s for _, s in self.retriever.dense(text, 5)), default=0.0)
+        rest = max((s for _, s in self.retriever.dense(reduced, 5)), default=0.0)
+        return rest - whole
 
     def _mostly_foreign(self, text: str) -> bool:
         """Most words are neither corpus words nor English words: a question in another language."""
@@ -359,7 +394,7 @@ class Assistant:
 
     def unknown_terms(self, read: ReadQuestion) -> list[str]:
         """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
-        understood = lexicon_words(read.clean.text)
+        understood = lexicon_words(read.clean.text, self.words.lexicon)
         words = re.findall(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]", read.clean.text.lower())
         acronyms = {w.lower() for w in re.findall(r"\b\w*[A-Z]\w*[A-Z]\w*\b", read.clean.text)}
         unknown = []
@@ -382,7 +417,7 @@ class Assistant:
     def _knows(self, token: str) -> bool:
         """A token the corpus knows: the word, its stem, a word sharing its stem's beginning
         ('trauma' ~ 'traumatic'), every part of a compound, or a common framing word."""
-        if token in self.known_words or _stem(token) in self.known_stems or token in FRAMING_WORDS:
+        if token in self.known_words or _stem(token) in self.known_stems or token in self.words.framing:
             return True
         if len(token) >= 5:
             prefix = token[: max(5, len(token) - 2)]
@@ -392,9 +427,7 @@ class Assistant:
 
     def meaning_carried(self, text: str, words: Sequence[str]) -> float:
         """How much of the question's meaning those words carry: 1 - cos(question, question without them)."""
-        # The word goes with the noun it qualifies ("airline pilots", "blood pressure").
-        pattern = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")\w*('s|s')?(\s+(?!(?:" + _GLUE + r")\b)[a-z]+)?")
-        reduced = pattern.sub(" ", text)
+        reduced = _without(text, words)
         full, rest = self._embeddings.embed_documents([text, reduced])  # one batch: one forward pass
         return 1.0 - float(sum(a * b for a, b in zip(full, rest)))
 
@@ -453,6 +486,12 @@ def _dominant_study(hits) -> tuple[int, ...]:
 
 _PROFILE = re.compile(r"\b(summar\w*|tell me about|describe|overview of|what did .{0,80} (find|show|report|say|describe|experience)|main (findings|results))\b", re.IGNORECASE)
 _GLUE = "of|the|a|an|and|or|to|in|on|at|for|with|from|by|after|before|during|is|are|was|were|do|does|did|have|has|help|helps"
+
+
+def _without(text: str, words: Sequence[str]) -> str:
+    """The text without those words; each goes with the noun it qualifies ("airline pilots", "blood pressure")."""
+    pattern = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")\w*('s|s')?(\s+(?!(?:" + _GLUE + r")\b)[a-z]+)?")
+    return pattern.sub(" ", text)
 
 
 def _dense_query(read: ReadQuestion) -> str:

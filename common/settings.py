@@ -35,6 +35,10 @@ class AnswerSettings(BaseModel):
     max_question_chars: int = Field(2000, description="Longer questions are cut to this length, with a note.")
     abstain_below: float = Field(0.30, description="Best dense similarity under which the corpus is taken not to answer.")
     unknown_meaning_max: float = Field(0.08, description="Abstain when words absent from the corpus carry more than this share of the question's meaning (1 - cosine).")
+    uncovered_margin: float = Field(0.20, description="A question word counts as covered only if it stands in a dense candidate at most this far below the best one.")
+    uncovered_gain_max: float = Field(0.08, description="Abstain when dropping the uncovered words brings the question this much closer to the corpus's best passage (they name what the corpus lacks).")
+    everyday_lexicon: bool = Field(True, description="Read questions with the everyday lexicon (assistant/data/everyday_lexicon.json).")
+    framing_words: bool = Field(True, description="Never count framing words (assistant/data/framing_words.txt) as topics the corpus lacks.")
     point_ratio: float = Field(0.75, description="A supporting point must score at least this share of the lead claim's score.")
 
 

@@ -18,6 +18,9 @@ ABLATIONS: tuple[tuple[str, Override], ...] = (
     ("dense only (no BM25)", {"retrieval": {"lexical_k": 0}}),
     ("standard RRF constant (k=60)", {"retrieval": {"rrf_k": 60}}),
     ("at most 2 supporting points", {"answer": {"max_points": 2}}),
+    ("no everyday lexicon (word list)", {"answer": {"everyday_lexicon": False}}),
+    ("no framing words (word list)", {"answer": {"framing_words": False}}),
+    ("no evidence-gain abstention", {"answer": {"uncovered_gain_max": 10.0}}),
 )
 
 

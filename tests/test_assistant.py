@@ -272,3 +272,18 @@ def test_a_therapist_gets_a_shorter_answer_with_a_plain_line_on_the_evidence(ass
         f"therapist {len(therapist.answer)} chars vs researcher {len(researcher.answer)}"
     if _study_refs(therapist):
         assert "How strong is this evidence?" in therapist.answer, _describe(therapist)
+
+
+def test_a_word_the_corpus_uses_only_elsewhere_is_not_answered_with_that_elsewhere(assistant):
+    # "sleep" stands in the corpus only in a burnout scale's validation abstract: an answer from it
+    # would cite a study that says nothing about self-compassion and sleep.
+    answer = assistant.ask("Does self-compassion help therapists sleep better?")
+    assert answer.abstained, _describe(answer)
+    assert "sleep" in answer.answer.split(" so I cannot")[0], _describe(answer)
+    assert not _study_refs(answer), _describe(answer)
+
+
+def test_colloquial_words_the_corpus_puts_otherwise_are_still_answered(assistant):
+    answer = assistant.ask("I'm always drained after sessions; does being kinder to myself help?")
+    assert not answer.abstained, _describe(answer)
+    assert answer.citations, _describe(answer)
