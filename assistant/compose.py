@@ -408,7 +408,10 @@ def plain_text(text: str) -> str:
 
 
 def _plain_claim(claim: Claim) -> str:
-    return f"{plain_text(claim.text).rstrip('.')} {_marker(claim)}." if claim.refs else plain_text(claim.text)
+    """The claim in plain wording, its clauses joined by semicolons made sentences of their own."""
+    clauses = [c.strip() for c in plain_text(claim.text).rstrip(".").split("; ") if c.strip()]
+    text = ". ".join(c[:1].upper() + c[1:] for c in clauses)
+    return f"{text} {_marker(claim)}." if claim.refs else f"{text}."
 
 
 def _without_instruments(text: str) -> str:
@@ -453,8 +456,11 @@ def compose(
     lines: list[str] = []
     if read.persona == "therapist":
         # Plain words first; the exact sentences stay available as the citations' quotes.
+        # The short answer, then how much to trust it: what a practitioner weighs before acting.
         if lead:
             lines.append(f"**In short:** {_plain_claim(lead)}")
+        if evidence:
+            lines += ["", "**How strong is this evidence?**", evidence]
         if points:
             lines += ["", "**What else the research says:**"] + [f"- {_plain_claim(c)}" for c in points]
     elif read.persona == "educator":
@@ -472,9 +478,8 @@ def compose(
         lines += ["", heading] + [f"- {c.text}" for c in study_lines]
     if caveats:
         lines += ["", "**Caveats and contrary findings:**"] + [f"- {_claim_text(c)}" for c in caveats]
-    if evidence:
-        heading = "How strong is this evidence?" if read.persona == "therapist" else "Evidence"
-        lines += ["", f"**{heading}** {evidence}"]
+    if evidence and read.persona != "therapist":
+        lines += ["", f"**Evidence** {evidence}"]
     body = "\n".join(lines)
     if read.persona in ("therapist", "educator"):
         # Plain readers and slide writers both need the abbreviations spelt out.
