@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
 
-from ingest.citations import cited_refs, strip_markers
+from ingest.citations import CitationReader, strip_markers
 from ingest.records import Digest, Passage, Reference, Sentence, StudyRecord
 from ingest.tables import TABLE_CAPTION, bullets, parse_study_records  # noqa: F401 - re-exported
 
@@ -134,16 +134,19 @@ def iter_paragraphs(review_text: str) -> list[Paragraph]:
 
 
 def resolve_sentence_refs(
-    sentences: Sequence[str], surnames: dict[str, tuple[int, ...]], *, flattened: bool = False
+    sentences: Sequence[str], surnames: dict[str, tuple[int, ...]], *, flattened: bool = False,
+    reader: CitationReader | None = None,
 ) -> list[tuple[int, ...]]:
-    """The refs each sentence rests on: its own markers; else a named author whose ref the
-    paragraph has cited (or who has only one ref); else the previous sentence's single study
-    when the sentence points back at it ("this study", "the authors")."""
+    """The refs each sentence rests on: its own citations (numbered markers, or author-year
+    citations when `reader` says so); else a named author whose ref the paragraph has cited (or
+    who has only one ref); else the previous sentence's single study when the sentence points
+    back at it ("this study", "the authors")."""
+    reader = reader or CitationReader("numbered", (), flattened)
     resolved: list[tuple[int, ...]] = []
     seen_in_paragraph: list[int] = []
     for raw in sentences:
         sentence = display_text(raw)  # a page-break mark must not hide "this study"
-        refs = cited_refs(sentence, flattened=flattened)
+        refs = reader.refs(sentence)
         if not refs:
             named: list[int] = []
             for match in _AUTHOR_MENTION.finditer(sentence):
@@ -185,14 +188,17 @@ def _group_sentences(sentences: list[Sentence], max_chars: int) -> list[list[Sen
 
 
 def prose_passages(
-    review_text: str, references: Sequence[Reference], max_chars: int = 450, *, flattened: bool = False
+    review_text: str, references: Sequence[Reference], max_chars: int = 450, *, flattened: bool = False,
+    reader: CitationReader | None = None,
 ) -> list[Passage]:
-    """Passages of one to a few sentences each, never crossing a paragraph or section."""
+    """Passages of one to a few sentences each, never crossing a paragraph or section; each
+    sentence's refs are read by `reader` (numbered markers when none is given)."""
+    reader = reader or CitationReader("numbered", (), flattened)
     surnames = surname_index(references)
     passages: list[Passage] = []
     for paragraph in iter_paragraphs(review_text):
         raw_sentences = split_sentences(paragraph.text, flattened=flattened)
-        refs_per_sentence = resolve_sentence_refs(raw_sentences, surnames, flattened=flattened)
+        refs_per_sentence = resolve_sentence_refs(raw_sentences, surnames, reader=reader)
         sentences = [Sentence(text=s, refs=r) for s, r in zip(raw_sentences, refs_per_sentence)]
         for offset, group in enumerate(_group_sentences(sentences, max_chars)):
             text = " ".join(s.text for s in group)

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz.distance import OSA
@@ -386,7 +387,8 @@ def _surnames(authors: str) -> tuple[list[str], bool]:
     return surnames, et_al
 
 
-def _entries(references: Sequence[Reference]) -> list[_Entry]:
+@lru_cache(maxsize=8)  # a review's list is read once, not once a sentence
+def _entries(references: tuple[Reference, ...]) -> tuple[_Entry, ...]:
     entries: list[_Entry] = []
     for reference in references:
         surnames, et_al = _surnames(reference.authors)
@@ -398,7 +400,7 @@ def _entries(references: Sequence[Reference]) -> list[_Entry]:
             suffix = printed.group(1) if printed else ""
         entries.append(_Entry(reference.ref, _fold(surnames[0]), _fold(surnames[1]) if len(surnames) > 1 else "",
                               max(len(surnames), 3) if et_al else len(surnames), reference.year, suffix))
-    return entries
+    return tuple(entries)
 
 
 def _first_author_matches(
@@ -443,7 +445,7 @@ def author_year_citations(text: str, references: Sequence[Reference]) -> list[Au
     """Every author-year citation in reading order, each linked by first-author surname (accents
     and case ignored) and year to the references it names; a citation that fits several
     references equally gives them all with ambiguous=True, one that fits none gives refs ()."""
-    entries = _entries(references)
+    entries = _entries(tuple(references))
     matches: list[AuthorYearMatch] = []
     for printed in _scan(text):
         cited = printed
@@ -482,11 +484,77 @@ def author_year_refs(text: str, references: Sequence[Reference]) -> tuple[int, .
     return tuple(dict.fromkeys(ref for match in author_year_citations(text, references) for ref in match.refs))
 
 
+def review_body(text: str) -> str:
+    """The review's text before its last references heading (all of it when there is none)."""
+    headings = list(_REFERENCES_HEADING.finditer(text))
+    return text[:headings[-1].start()] if headings else text
+
+
 def detect_citation_style(text: str, *, flattened: bool = False) -> CitationStyle:
     """The review's citation style: "author-year" when its body (the text before a references
     heading) holds more author-year citations than numbered markers, else "numbered"."""
-    headings = list(_REFERENCES_HEADING.finditer(text))
-    body = text[:headings[-1].start()] if headings else text
+    body = review_body(text)
     numbered = len(find_markers(body, flattened=flattened))
     author_year = sum(1 for cited in _scan(body) if cited.likely_name)
     return "author-year" if author_year > numbered else "numbered"
+
+
+@dataclass(frozen=True)
+class CitationReader:
+    """How one review's citations are read: its style (detected once, from its body), its
+    reference list, and whether its text is PDF-flattened. `refs` gives a piece of its text the
+    refs it cites in either style, so what is built on refs needs no second path."""
+
+    style: CitationStyle
+    references: tuple[Reference, ...]
+    flattened: bool = False
+    max_ref: int = DEFAULT_MAX_REF  # the highest number a numbered marker may name
+
+    def refs(self, text: str) -> tuple[int, ...]:
+        """The refs the text cites, each once, in order of first appearance."""
+        if self.style == "author-year":
+            return author_year_refs(text, self.references)
+        return cited_refs(text, flattened=self.flattened, max_ref=self.max_ref)
+
+
+def citation_reader(review_text: str, references: Sequence[Reference], *, flattened: bool = False) -> CitationReader:
+    """The reader of this review's citations, its style detected from its body."""
+    return CitationReader(detect_citation_style(review_text, flattened=flattened), tuple(references), flattened,
+                          len(references) or DEFAULT_MAX_REF)
+
+
+@dataclass(frozen=True)
+class CitationReport:
+    """How a review's author-year citations linked to its reference list: how many named exactly
+    one entry's refs, how many fitted several entries equally (all are linked), and which fitted
+    none, as printed."""
+
+    style: CitationStyle
+    matched: int
+    ambiguous: tuple[str, ...]
+    unmatched: tuple[str, ...]
+
+    def describe(self, shown: int = 20) -> tuple[str, ...]:
+        """The report's lines: one with the counts, one listing the unmatched citations."""
+        total = self.matched + len(self.ambiguous) + len(self.unmatched)
+        lines = [f"Citations ({self.style}): {total} found, {self.matched} matched one reference, "
+                 f"{len(self.ambiguous)} ambiguous (linked to every fitting reference), {len(self.unmatched)} unmatched."]
+        if self.ambiguous:
+            more = f" and {len(self.ambiguous) - shown} more" if len(self.ambiguous) > shown else ""
+            lines.append("Ambiguous citations: " + "; ".join(self.ambiguous[:shown]) + more + ".")
+        if self.unmatched:
+            more = f" and {len(self.unmatched) - shown} more" if len(self.unmatched) > shown else ""
+            lines.append("Unmatched citations (no reference of that first author and year): "
+                         + "; ".join(self.unmatched[:shown]) + more + ".")
+        return tuple(lines)
+
+
+def author_year_report(review_text: str, references: Sequence[Reference]) -> CitationReport:
+    """The author-year citations of the review's body counted against its reference list."""
+    found = author_year_citations(review_body(review_text), references)
+    return CitationReport(
+        style="author-year",
+        matched=sum(1 for match in found if match.refs and not match.ambiguous),
+        ambiguous=tuple(" ".join(match.raw.split()) for match in found if match.ambiguous),
+        unmatched=tuple(" ".join(match.raw.split()) for match in found if not match.refs),
+    )

@@ -32,7 +32,7 @@ from ingest.chunking import (
 )
 from common.errors import CorpusReadError, EvidenceError, IndexMissingError
 from ingest.loaders import load_sources
-from ingest.citations import cited_refs
+from ingest.citations import author_year_report, cited_refs, citation_reader
 from ingest.evidence_model import EvidenceModel, build_evidence_model, model_from_dict, model_to_dict, write_model_files
 from ingest.front_matter import parse_review_info, read_sidecar
 from ingest.records import Digest, Passage, Reference, ReviewInfo, Sentence, StudyRecord
@@ -344,8 +344,13 @@ def read_corpus(settings: Settings, paths: Sequence[Path] | None = None, live: "
     sidecar = read_sidecar(review_source.path.parent) if review_source.path == settings.review_path else {}
     review = parse_review_info(review_source.text, sidecar)
     max_ref = len(references)
-    highest = max(cited_refs(review_source.text, flattened=review_source.kind == "pdf", max_ref=999) or (0,))
-    problems += reference_list_problems(references, highest)
+    reader = citation_reader(review_source.text, references, flattened=review_source.kind == "pdf")
+    if reader.style == "author-year":
+        problems += reference_list_problems(references, 0)
+        problems += author_year_report(review_source.text, references).describe()
+    else:
+        highest = max(cited_refs(review_source.text, flattened=reader.flattened, max_ref=999) or (0,))
+        problems += reference_list_problems(references, highest)
     by_ref = {r.ref: r for r in references}
     stray = sorted({d.ref for d in digests if d.ref not in by_ref})
     if stray:
@@ -358,8 +363,9 @@ def read_corpus(settings: Settings, paths: Sequence[Path] | None = None, live: "
     for source in texts:
         flattened = source.kind == "pdf"
         glossary = {**parse_glossary(source.text), **glossary}
-        passages += prose_passages(source.text, references, max_chars=max_chars, flattened=flattened)
-        records = parse_study_records(source.text, max_ref=max_ref)
+        source_reader = with_changes(reader, flattened=flattened)  # one style for the review's files
+        passages += prose_passages(source.text, references, max_chars=max_chars, reader=source_reader)
+        records = parse_study_records(source.text, max_ref=max_ref, reader=source_reader)
         if records and not study_records:
             study_records = records
     if not study_records:
@@ -391,8 +397,9 @@ def _with_extra_material(settings: Settings, live: "OpenIndex", texts, digests, 
     added: list[Passage] = []
     for source in texts:
         origin = source.path.name
+        reader = citation_reader(source.text, references, flattened=source.kind == "pdf")
         for passage in prose_passages(source.text, references, max_chars=settings.ingest.max_passage_chars,
-                                      flattened=source.kind == "pdf"):
+                                      reader=reader):
             added.append(with_changes(passage, passage_id=passage_id("extra", origin, passage.passage_id),
                                  section=f"{origin}: {passage.section}", origin=origin,
                                  order=3000000 + len(added)))

@@ -3,7 +3,8 @@
 Every message names the file, the problem and what to do. What a loader had to guess (a text
 encoding) is kept in `LoadedFile.notes`; what it had to leave out (a broken digest line, a page
 pypdf could not read) in `LoadedFile.problems`, which `load_sources` reports with the unreadable
-files. PDF page texts are turned into the plain-text layout by the pure `normalise_pdf_pages`.
+files. PDF page texts, with the paragraph gaps and table columns of pypdf's layout text carried in
+(`ingest.pdf_layout.with_layout`), are turned into the plain-text layout by the pure `normalise_pdf_pages`.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
 from common.errors import CorpusReadError
+from ingest.pdf_layout import with_layout
 from ingest.records import Digest
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -181,6 +183,10 @@ def _read_pdf(path: Path) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         except Exception as error:  # one bad page should not lose the rest of the document
             problems.append(f"{path}: page {number} skipped, its text could not be extracted ({error}).")
             continue
+        try:
+            text = with_layout(text, page.extract_text(extraction_mode="layout") or "")
+        except Exception as error:  # the plain text still serves, without gaps and table columns
+            problems.append(f"{path}: page {number} read without its layout ({error}): tables on it are not read as tables.")
         texts.append(text)
         if not text.strip():
             blank.append(number)
@@ -223,24 +229,38 @@ def _shape(line: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\d+", "#", line)).strip().casefold()
 
 
-def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
+def _without_running_lines(pages: list[list[tuple[str, bool]]]) -> list[list[tuple[str, bool]]]:
     """Each page without the lines at its top or bottom whose shape recurs at the edges of
-    at least half of the pages (journal name, "Page 3 of 12", a bare page number)."""
+    at least half of the pages (journal name, "Page 3 of 12", a bare page number). A line is
+    given with whether a blank line stood before it on its page."""
     if len(pages) < 2:
         return pages
     seen: Counter[str] = Counter()
     for lines in pages:
-        seen.update({_shape(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]})
+        seen.update({_shape(line) for line, _ in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]})
     running = {shape for shape, count in seen.items() if count >= max(2, math.ceil(len(pages) / 2))}
     kept = []
     for lines in pages:
         start, end = 0, len(lines)
-        while start < min(end, _EDGE_LINES) and _shape(lines[start]) in running:
+        while start < min(end, _EDGE_LINES) and _shape(lines[start][0]) in running:
             start += 1
-        while end > max(start, len(lines) - _EDGE_LINES) and _shape(lines[end - 1]) in running:
+        while end > max(start, len(lines) - _EDGE_LINES) and _shape(lines[end - 1][0]) in running:
             end -= 1
         kept.append(lines[start:end])
     return kept
+
+
+def _lines_with_gaps(page: str) -> list[tuple[str, bool]]:
+    """A page's non-blank lines, stripped, each with whether a blank line (a vertical gap) stood before it."""
+    lines: list[tuple[str, bool]] = []
+    gap = False
+    for line in page.replace("\x00", "\ufffd").splitlines():  # pypdf writes NUL for an unmapped glyph
+        if line.strip():
+            lines.append((line.strip(), gap and bool(lines)))
+            gap = False
+        else:
+            gap = True
+    return lines
 
 
 def _lower_word_start(line: str) -> str | None:
@@ -295,20 +315,24 @@ def _is_heading(line: str, previous: str, usual: int) -> bool:
 
 def normalise_pdf_pages(pages: list[str]) -> str:
     """pypdf page texts as one text in the plain-text layout: running headers and footers
-    dropped, wrapped lines (also across pages) joined into one line a paragraph, words broken
+    dropped, wrapped lines (also across pages) joined into one line a paragraph that a blank line
+    on the page (a vertical gap) or the shape of the lines ends, words broken
     by a line-end hyphen rejoined, paragraphs separated by a blank line, and numbered entries
     (a reference list) and tab-separated rows one a line."""
-    # pypdf writes NUL for a glyph it cannot map to a character: mark it as unknown instead
-    split = [[line.strip() for line in page.replace("\x00", "\ufffd").splitlines()] for page in pages]
-    lines = [line for page in _without_running_lines([[ln for ln in p if ln] for p in split]) for line in page]
-    if not lines:
+    # a gap at the top of a page is only the space below a running header: the page break decides
+    kept = [(line, gap and index > 0) for page in _without_running_lines([_lines_with_gaps(page) for page in pages])
+            for index, (line, gap) in enumerate(page)]
+    if not kept:
         return ""
+    lines = [line for line, _ in kept]
+    gaps = [gap for _, gap in kept]
     lengths = sorted(len(line) for line in lines if "\t" not in line) or [0]
     usual = lengths[min(len(lengths) - 1, int(len(lengths) * 0.9))]
     vocabulary = _Vocabulary.of(lines)
     paragraphs: list[list[str]] = [[lines[0]]]  # each paragraph's pieces, joined once at the end
     last_entry = int(m.group(1)) if (m := _ENTRY_START.match(lines[0])) else 0
-    for previous, line in zip(lines, lines[1:]):
+    in_entry = last_entry > 0  # the paragraph being built is an entry of a numbered list
+    for previous, line, gap in zip(lines, lines[1:], gaps[1:]):
         entry = _ENTRY_START.match(line)
         next_entry = bool(entry) and last_entry > 0 and int(entry.group(1)) == last_entry + 1
         broken = _HYPHEN_END.search(previous)
@@ -322,6 +346,10 @@ def normalise_pdf_pages(pages: list[str]) -> str:
             line = vocabulary.join(broken.group(1), tail) + line[len(tail):]
         elif broken and line[:1].isalnum():  # Okonkwo-\nHale, PHQ-\n9: a compound cut at its hyphen
             pass
+        elif gap:  # a blank line on the page: the space printed between paragraphs
+            pieces = []
+        elif in_entry and not entry and not line[:1].isupper():
+            pieces.append(" ")  # "doi:10…" or "2020;17(2)…" wrapped after a short line: still the entry
         elif _is_heading(line, previous, usual):
             pieces = []
         elif len(previous) >= _FULL_LINE * usual:
@@ -331,6 +359,7 @@ def normalise_pdf_pages(pages: list[str]) -> str:
         if not pieces:
             paragraphs.append(pieces)
             last_entry = int(entry.group(1)) if entry else last_entry
+            in_entry = bool(entry) and last_entry > 0
         pieces.append(line)
     texts = ["".join(pieces) for pieces in paragraphs]
     out = [texts[0]]

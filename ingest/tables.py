@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ingest.citations import cited_refs, strip_markers
+from ingest.citations import CitationReader, strip_markers
 from ingest.records import StudyRecord
 
 TABLE_CAPTION = re.compile(r"^Table\s+(\d+|[IVX]{1,4})\b\.?\s*(?P<title>.*)$")
@@ -104,9 +104,11 @@ def bullets(cell: str) -> list[str]:
     return [re.sub(r"\s+", " ", p).strip() for p in parts if p.strip()]
 
 
-def table_blocks(review_text: str) -> list[tuple[str, str, tuple[str, ...], list[str]]]:
+def table_blocks(review_text: str, reader: CitationReader | None = None) -> list[tuple[str, str, tuple[str, ...], list[str]]]:
     """(table name, caption, column headings, row lines) for each table of studies; a table
-    continued after a page break ("Table 1 (Continued)" and a repeated heading row) is one table."""
+    continued after a page break ("Table 1 (Continued)" and a repeated heading row) is one table.
+    A row whose first cell cites (as `reader` reads citations) is never taken for a heading row."""
+    reader = reader or CitationReader("numbered", ())
     blocks: dict[str, list[str]] = {}
     captions: dict[str, str] = {}
     headers: dict[str, tuple[str, ...]] = {}
@@ -128,7 +130,7 @@ def table_blocks(review_text: str) -> list[tuple[str, str, tuple[str, ...], list
         if "\t" in line:
             cells = tuple(_clean(c) for c in stripped.split("\t"))
             if expecting_header or (current in headers and cells == headers[current]):
-                if not cited_refs(cells[0]):
+                if not reader.refs(cells[0]):
                     headers.setdefault(current, cells)
                     expecting_header = False
                     continue
@@ -173,14 +175,18 @@ def _role_cells(cells: Sequence[str], roles: Sequence[str], *wanted: str) -> lis
     return [c for c, r in zip(cells, roles) if any(w in r.split("+") for w in wanted) and c.strip()]
 
 
-def parse_study_records(review_text: str, max_ref: int = 999) -> tuple[StudyRecord, ...]:
-    """Every row of the review's study tables as a study record, in table order."""
+def parse_study_records(review_text: str, max_ref: int = 999, *, reader: CitationReader | None = None
+                        ) -> tuple[StudyRecord, ...]:
+    """Every row of the review's study tables as a study record, in table order; a row's study is
+    the ref its first cell cites: a numbered marker, or with an author-year `reader` the study it
+    names by author and year ("Smith et al (2018)")."""
+    reader = reader or CitationReader("numbered", (), max_ref=max_ref)
     records: list[StudyRecord] = []
-    for table, caption, headings, rows in table_blocks(review_text):
+    for table, caption, headings, rows in table_blocks(review_text, reader):
         roles = column_roles(headings) if headings else ()
         for row in rows:
             cells = tuple(c.strip() for c in row.split("\t"))
-            refs = cited_refs(cells[0], max_ref=max_ref)
+            refs = reader.refs(cells[0])
             if not refs:
                 continue
             row_roles = roles[: len(cells)] if roles else ("study",) + ("other",) * (len(cells) - 1)

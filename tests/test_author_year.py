@@ -3,7 +3,9 @@ rewrite of the second (fictional) review links each sentence to the refs its num
 from __future__ import annotations
 
 import re
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,9 @@ from ingest.citations import (
     detect_citation_style,
     find_markers,
 )
-from ingest.records import Reference
+from common.settings import Settings
+from ingest.index import Corpus, read_corpus
+from ingest.records import Reference, Sentence
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "review.txt"
 REVIEW2 = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "review2" / "review.txt"  # beside the checkout, as in CI
@@ -236,20 +240,36 @@ def parse_list(text: str) -> tuple[list[Reference], dict[int, str], dict[int, st
     return references, {ref: f"{names[ref]}, {years[ref]}" for ref in names}, years
 
 
+def line_units(line: str) -> list[tuple[str, str]]:
+    """A line's units (the sentences of a prose line, the cells of a table row), each with the
+    text that separates it from the next, so that joining them gives the line back."""
+    if "\t" in line:
+        cells = line.split("\t")
+        return [(cell, "\t") for cell in cells[:-1]] + [(cells[-1], "")]
+    units: list[tuple[str, str]] = []
+    last = 0
+    for end in _SPLIT.finditer(line):
+        if not _NO_SPLIT.search(line[last:end.start()]):
+            units.append((line[last:end.end(1)], line[end.end(1):end.end()]))
+            last = end.end()
+    return units + [(line[last:], "")]
+
+
 def split_units(body: str) -> list[str]:
     """Sentences of the prose lines and cells of the table rows."""
-    units: list[str] = []
-    for line in filter(str.strip, body.splitlines()):
-        if "\t" in line:
-            units.extend(line.split("\t"))
-            continue
-        last = 0
-        for end in _SPLIT.finditer(line):
-            if not _NO_SPLIT.search(line[last:end.start()]):
-                units.append(line[last:end.end(1)])
-                last = end.end()
-        units.append(line[last:])
-    return units
+    return [unit for line in filter(str.strip, body.splitlines()) for unit, _ in line_units(line)]
+
+
+def rewrite_review(text: str) -> str:
+    """The whole review with its body rewritten in author-year style, line for line; the
+    reference list is kept as printed."""
+    references, items, years = parse_list(text)
+    cut = text.index("\nReferences\n")
+    lines = [
+        "".join(rewrite(unit, references, items, years) + separator for unit, separator in line_units(line))
+        for line in text[:cut].split("\n")
+    ]
+    return "\n".join(lines) + text[cut:]
 
 
 def rewrite(unit: str, references: list[Reference], items: dict[int, str], years: dict[int, str]) -> str:
@@ -373,3 +393,85 @@ def test_long_or_repetitive_text_parses_quickly(text: str) -> None:
     author_year_citations(text, LIST)
     detect_citation_style(text)
     assert time.perf_counter() - started < 3.0
+
+
+# -- The author-year rewrite through the whole ingest pipeline --------------------------------
+
+@dataclass(frozen=True)
+class Ingested:
+    numbered: Corpus
+    author_year: Corpus
+    author_year_text: str
+
+
+def ingest_text(folder: Path, text: str) -> Corpus:
+    """The corpus ingestion derives from this review text and review2's digests (no index)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "review.txt").write_text(text, encoding="utf-8")
+    shutil.copy(REVIEW2.with_name("digests.jsonl"), folder / "digests.jsonl")
+    return read_corpus(Settings(corpus_dir=folder, review="review2-author-year"))
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory) -> Ingested:
+    if not REVIEW2.exists():
+        pytest.skip(f"{REVIEW2} is not on this machine")
+    text = REVIEW2.read_text(encoding="utf-8")
+    author_year_text = rewrite_review(text)
+    return Ingested(read_corpus(Settings(corpus_dir=REVIEW2.parent, review="review2")),
+                    ingest_text(tmp_path_factory.mktemp("author-year"), author_year_text), author_year_text)
+
+
+def sentences_by_paragraph(corpus: Corpus) -> dict[int, list[Sentence]]:
+    """The prose sentences of each paragraph (keyed by the paragraph's line in the review)."""
+    paragraphs: dict[int, list[Sentence]] = {}
+    for passage in sorted((p for p in corpus.passages if p.kind == "prose"), key=lambda p: p.order):
+        paragraphs.setdefault(passage.order // 100, []).extend(passage.sentences)
+    return paragraphs
+
+
+def test_the_author_year_review_ingests_with_the_citation_links_of_the_numbered_one(ingested: Ingested) -> None:
+    numbered, author_year = sentences_by_paragraph(ingested.numbered), sentences_by_paragraph(ingested.author_year)
+    assert numbered.keys() == author_year.keys()  # the rewrite keeps the review's lines
+    pairs = [(ours, theirs[index] if index < len(theirs) else None)
+             for line, theirs in author_year.items() for index, ours in enumerate(numbered[line]) if ours.refs]
+    differ = [(ours, theirs) for ours, theirs in pairs if theirs is None or set(theirs.refs) != set(ours.refs)]
+    share = 1 - len(differ) / len(pairs)
+    print(f"\nauthor-year pipeline: {len(pairs) - len(differ)}/{len(pairs)} citing sentences linked the same = {share:.1%}")
+    assert len(pairs) > 80
+    assert share >= 0.98, "\n".join(f"{a.refs} {a.text[:80]!r}\n{b and b.refs} {b and b.text[:80]!r}" for a, b in differ)
+    assert {r for p in ingested.author_year.passages if p.kind == "prose" for r in p.refs} == set(range(1, REVIEW2_REFS + 1))
+
+
+def test_the_author_year_tables_give_the_28_studies_their_design_and_n(ingested: Ingested) -> None:
+    def profiles(corpus: Corpus) -> dict[int, tuple[str, int | None]]:
+        return {s.ref: (s.design, s.n) for s in corpus.model.studies if s.in_tables}
+
+    assert sorted(profiles(ingested.author_year)) == list(range(18, 46))
+    assert all(design and n for design, n in profiles(ingested.author_year).values())
+    assert profiles(ingested.author_year) == profiles(ingested.numbered)
+    rows = {p.study_ref: p.refs for p in ingested.author_year.passages if p.kind == "table_row"}
+    assert rows == {ref: (ref,) for ref in range(18, 46)}
+
+
+def test_the_ingest_report_counts_the_author_year_citations(ingested: Ingested) -> None:
+    (line,) = [p for p in ingested.author_year.problems if p.startswith("Citations (author-year)")]
+    found = len(author_year_citations(ingested.author_year_text[:ingested.author_year_text.index("\nReferences\n")],
+                                      ingested.author_year.references))
+    assert line.startswith(f"Citations (author-year): {found} found, {found} matched one reference, 0 ambiguous")
+    assert line.endswith(" 0 unmatched.") and found > 150
+    assert line in ingested.author_year.model.report  # kept with the collection (report.json)
+    assert not [p for p in ingested.numbered.problems if p.startswith("Citations (")]  # numbered: as before
+
+
+def test_the_ingest_report_lists_the_citations_that_match_no_reference(ingested: Ingested, tmp_path: Path) -> None:
+    text = ingested.author_year_text
+    unknown = "(Quennell et al., 2011)"
+    first_sentence_end = text.index(".", text.index("\nIntroduction\n") + len("\nIntroduction\n"))
+    text = text[:first_sentence_end] + f" {unknown}" + text[first_sentence_end:]
+    text = text.replace("(Ferreira-Banks et al., 2016;", "(Ferreira-Banks et al., 2015;", 1)  # a wrong year
+    corpus = ingest_text(tmp_path / "review", text)
+    (count,) = [p for p in corpus.problems if p.startswith("Citations (author-year)")]
+    (listed,) = [p for p in corpus.problems if p.startswith("Unmatched citations")]
+    assert count.endswith(" 2 unmatched.")
+    assert "Quennell et al., 2011" in listed and "Ferreira-Banks et al., 2015" in listed

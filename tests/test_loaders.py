@@ -25,6 +25,7 @@ from ingest.loaders import (
     read_pdf,
     read_text_file,
 )
+from ingest.pdf_layout import with_layout
 from ingest.references import parse_references
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -498,6 +499,78 @@ def test_numbered_entries_and_tab_rows_each_keep_their_own_line() -> None:
         "3. Author D. Short.\n"
         "Study\tCountry\tN\nSmith et al (2020). 21\tSpain\t40",
     ]
+
+
+def test_a_blank_line_on_a_page_ends_a_paragraph_even_after_a_full_line() -> None:
+    pages = [f"{WRAPPED[0]}\n{WRAPPED[1]}\n\n{WRAPPED[2]}\n{WRAPPED[3]}"]
+    assert normalise_pdf_pages(pages).split("\n\n") == [f"{WRAPPED[0]} {WRAPPED[1]}", f"{WRAPPED[2]} {WRAPPED[3]}"]
+    top_gap = [f"Fict J 8\n{WRAPPED[0]}\n{WRAPPED[1]}\n1", f"Fict J 8\n\n{WRAPPED[2]}\n2"]
+    assert normalise_pdf_pages(top_gap) == " ".join(WRAPPED[:3])  # below a running header: the page break decides
+
+
+def test_a_reference_entry_wrapped_after_a_short_line_and_a_page_break_stays_one_entry() -> None:
+    pages = [f"{WRAPPED[6]}\nReferences\n1. Author A. A title. *J Fict*. 2020;1:1-9. doi:10.5555/a.1\n"
+             "2. Author B. A long title of a study that fills the line. *J Fict*.\nFict J 8\n1",
+             "Fict J 8\n2021;2(1):3-9. doi:10.5555/b.2\n3. Author C. Short. *J Fict*. 2022;3:1. doi:10.5555/c.3\n2"]
+    entries = normalise_pdf_pages(pages).split("\n\n")[-1].split("\n")
+    assert entries == ["1. Author A. A title. *J Fict*. 2020;1:1-9. doi:10.5555/a.1",
+                       "2. Author B. A long title of a study that fills the line. *J Fict*. 2021;2(1):3-9. doi:10.5555/b.2",
+                       "3. Author C. Short. *J Fict*. 2022;3:1. doi:10.5555/c.3"]
+
+
+# pypdf's layout text: blank lines where the page has vertical space (between paragraphs, between rows)
+LAYOUT_PAGE = """A paragraph of prose that runs to the end of the line and
+goes on here.
+
+The next paragraph after a gap.
+
+Study          Country       Sample (N)
+
+Smith et al    Spain         N=40 adults
+(2020). 21                   aged 60+
+
+Lee et al      Chile         N=12
+(2019). 22
+
+Prose after the table, as wide as a line of the page is wide."""
+PLAIN_PAGE = """A paragraph of prose that runs to the end of the line and
+goes on here.
+The next paragraph after a gap.
+Study
+Country
+Sample (N)
+Smith et al
+(2020). 21
+Spain
+N=40 adults
+aged 60+
+Lee et al
+(2019). 22
+Chile
+N=12
+Prose after the table, as wide as a line of the page is wide."""
+
+
+def test_the_layout_text_gives_the_plain_text_its_paragraph_gaps_and_table_rows() -> None:
+    assert with_layout(PLAIN_PAGE, LAYOUT_PAGE).split("\n") == [
+        "A paragraph of prose that runs to the end of the line and", "goes on here.", "",
+        "The next paragraph after a gap.", "",
+        "Study\tCountry\tSample (N)", "Smith et al (2020). 21\tSpain\tN=40 adults aged 60+",
+        "Lee et al (2019). 22\tChile\tN=12", "",
+        "Prose after the table, as wide as a line of the page is wide.",
+    ]
+
+
+def test_a_table_whose_rows_lack_words_of_the_plain_text_leaves_the_plain_text() -> None:
+    assert "Spain\n" in with_layout(PLAIN_PAGE.replace("Spain", "Spain\nPortugal"), LAYOUT_PAGE)
+
+
+@given(st.text(alphabet=st.sampled_from("ab (2).\n\t1"), max_size=120),
+       st.text(alphabet=st.sampled_from("ab (2).\n\t1"), max_size=200))
+def test_with_layout_never_fails_nor_invents_characters(plain: str, layout: str) -> None:
+    merged = with_layout(plain, layout)
+    assert set(merged) - set(plain) - set(layout) <= {"\n", "\t", " "}
+    assert with_layout(plain, "") == "\n".join(line.strip() for line in plain.splitlines() if line.strip())
 
 
 def test_a_glyph_pypdf_could_not_map_is_marked_unknown() -> None:

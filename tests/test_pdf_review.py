@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from common.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT, Settings
 import reportlab
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from ingest.chunking import display_text
+from ingest.index import Corpus, read_corpus
 from ingest.loaders import read_pdf
 
 REVIEW = PROJECT_ROOT.parent / "shared" / "fixtures" / "review2" / "review.txt"  # beside the checkout, as in CI
@@ -74,6 +76,82 @@ def wrap(paragraph: str, room: float, into: Wrapped) -> None:
             into.lines.append(f"{line} {head}".strip())
             line = tail
     into.lines.append(line)
+
+
+TABLE_SIZE, TABLE_LEADING, ROW_GAP, COLUMN_GAP = 7, 9, 6, 14
+
+
+def wrap_cell(text: str, room: float) -> list[str]:
+    """A table cell as lines no wider than `room`, broken between words only."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and pdfmetrics.stringWidth(f"{line} {word}", FONT, TABLE_SIZE) > room:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line]
+
+
+def column_widths(rows: list[list[str]], room: float) -> list[float]:
+    """Widths in proportion to the cells' mean length, none narrower than 45 pt."""
+    means = [sum(len(row[k]) for row in rows) / len(rows) for k in range(len(rows[0]))]
+    usable = room - COLUMN_GAP * (len(means) - 1)
+    widths = [max(45.0, usable * mean / sum(means)) for mean in means]
+    return [width * usable / sum(widths) for width in widths]
+
+
+def render_with_tables(path: Path, footer: str) -> None:
+    """The review as an A4 PDF as a journal prints it: prose in wrapped lines with a blank line
+    between paragraphs, the tables' rows drawn as columns of wrapped cells in a smaller type (a
+    row never split across pages), the journal at the top and `footer` at the bottom of every page."""
+    page_width, page_height = A4
+    room = page_width - 2 * MARGIN
+    lines = TEXT.split("\n")
+    rows_by_width: dict[int, list[list[str]]] = {}
+    for line in lines:
+        if "\t" in line:
+            cells = printable(line.replace("\t", "\x1f")).split("\x1f")
+            rows_by_width.setdefault(len(cells), []).append(cells)
+    widths = {count: column_widths(rows, room) for count, rows in rows_by_width.items()}
+    blocks: list[tuple[float, list[tuple[float, float, str, int]]]] = []  # height, (x, dy, text, size)
+    for line in lines:
+        if "\t" in line:
+            cells = printable(line.replace("\t", "\x1f")).split("\x1f")
+            x, draws, height = MARGIN, [], 0
+            for cell, width in zip(cells, widths[len(cells)]):
+                wrapped = wrap_cell(cell, width)
+                draws += [(x, k * TABLE_LEADING, text, TABLE_SIZE) for k, text in enumerate(wrapped)]
+                height = max(height, len(wrapped) * TABLE_LEADING)
+                x += width + COLUMN_GAP
+            blocks.append((height + ROW_GAP, draws))
+        elif line:
+            wrapped = Wrapped([])
+            wrap(printable(line), room, wrapped)
+            blocks += [(LEADING, [(MARGIN, 0, text, SIZE)]) for text in wrapped.lines]
+        else:
+            blocks.append((LEADING, []))
+    pages: list[list[tuple[float, list[tuple[float, float, str, int]]]]] = [[]]
+    top, bottom = page_height - MARGIN - 15, MARGIN + 20
+    y = top
+    for height, draws in blocks:
+        if y - height < bottom and pages[-1]:
+            pages.append([])
+            y = top
+        pages[-1].append((y, draws))
+        y -= height
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for number, placed in enumerate(pages, start=1):
+        pdf.setFont(FONT, 8)
+        pdf.drawString(MARGIN, page_height - 40, JOURNAL)
+        for y, draws in placed:
+            for x, dy, text, size in draws:
+                pdf.setFont(FONT, size)
+                pdf.drawString(x, y - dy, text)
+        pdf.setFont(FONT, 8)
+        pdf.drawCentredString(page_width / 2, 40, footer.format(page=number, pages=len(pages)))
+        pdf.showPage()
+    pdf.save()
 
 
 def printable(line: str) -> str:
@@ -167,3 +245,56 @@ def test_paragraphs_are_one_line_each_as_in_the_text(printed: tuple[Wrapped, str
     _, extracted = printed
     paragraph = next(line for line in TEXT.splitlines() if line.startswith("Antidepressant medication remains"))
     assert plain(paragraph) in [plain(line) for line in extracted.splitlines()]
+
+
+# -- The whole ingest pipeline on the PDF, against the text -----------------------------------
+
+@dataclass(frozen=True)
+class Both:
+    text: Corpus
+    pdf: Corpus
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory) -> Both:
+    path = tmp_path_factory.mktemp("pdf-pipeline") / "review.pdf"
+    render_with_tables(path, "Page {page} of {pages}")
+    settings = Settings(corpus_dir=REVIEW.parent, review="review2")
+    return Both(read_corpus(settings), read_corpus(settings, [path, REVIEW.with_name("digests.jsonl")]))
+
+
+def normalised(text: str) -> str:
+    return plain(display_text(text)).casefold()
+
+
+def test_the_pdf_gives_the_same_references_with_their_dois(ingested: Both) -> None:
+    def entries(corpus: Corpus) -> list[tuple]:
+        return [(r.ref, r.authors, r.year, r.title, r.doi) for r in corpus.references]
+
+    assert len(ingested.pdf.references) == 47 and all(r.doi for r in ingested.pdf.references)
+    assert entries(ingested.pdf) == entries(ingested.text)
+    assert not ingested.pdf.problems
+
+
+def test_the_pdf_gives_the_same_28_studies_with_their_design_and_n(ingested: Both) -> None:
+    def profiles(corpus: Corpus) -> dict[int, tuple[str, int | None, str]]:
+        return {s.ref: (s.design, s.n, s.label) for s in corpus.model.studies if s.in_tables}
+
+    assert sorted(profiles(ingested.pdf)) == list(range(18, 46))
+    assert profiles(ingested.pdf) == profiles(ingested.text)
+
+
+def test_the_pdf_gives_nearly_the_same_passages_with_the_same_refs(ingested: Both) -> None:
+    pdf_refs = {(p.kind, normalised(p.text)): set(p.refs) for p in ingested.pdf.passages}
+    shares = {}
+    for kind in ("prose", "table_row", "digest", "reference"):
+        expected = [p for p in ingested.text.passages if p.kind == kind]
+        found = [p for p in expected if (kind, normalised(p.text)) in pdf_refs]
+        same_refs = [p for p in found if pdf_refs[(kind, normalised(p.text))] == set(p.refs)]
+        shares[kind] = (len(found), len(same_refs), len(expected))
+    found, same_refs, expected = (sum(counts[i] for counts in shares.values()) for i in range(3))
+    print(f"\nPDF passages identical to the text's (normalised): {found}/{expected} = {found / expected:.1%}, "
+          f"{same_refs} with the same refs; by kind (identical, same refs, all): {shares}")
+    assert found / expected >= 0.98
+    assert same_refs == found
+    assert all(identical / total >= 0.95 for identical, _, total in shares.values())
