@@ -32,7 +32,6 @@ class Assistant:
         self.words = WordLists.load(settings.answer.everyday_lexicon, settings.answer.framing_words)
         index = open_index(settings)
         embeddings = get_embeddings(settings)
-        self._embedding_cache: dict[str, list[float]] = {}
         self.index = index
         self.references = index.references
         self.study_records = index.study_records
@@ -428,18 +427,12 @@ class Assistant:
     def meaning_carried(self, text: str, words: Sequence[str]) -> float:
         """How much of the question's meaning those words carry: 1 - cos(question, question without them)."""
         reduced = _without(text, words)
-        full, rest = self._embeddings.embed_documents([text, reduced])  # one batch: one forward pass
+        full, rest = self._embed(text), self._embed(reduced)  # remembered: the question's own is usually known
         return 1.0 - float(sum(a * b for a, b in zip(full, rest)))
 
     def _embed(self, text: str) -> list[float]:
-        """Query embeddings, remembered: a chat embeds its earlier questions again for follow-ups."""
-        cached = self._embedding_cache.get(text)
-        if cached is None:
-            cached = self._embeddings.embed_query(text)
-            if len(self._embedding_cache) > 512:
-                self._embedding_cache.clear()
-            self._embedding_cache[text] = cached
-        return cached
+        """A query embedding; the embedder remembers recent ones (a chat embeds its earlier questions again)."""
+        return self._embeddings.embed_query(text)
 
 
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"

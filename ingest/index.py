@@ -132,6 +132,10 @@ def _embeddings_for(model_path: str):
         def __init__(self, inner: Embeddings):
             self.inner = inner
             self.lock = threading.Lock()
+            # Answering one question embeds the same text in several places (persona, search,
+            # coverage); queries are short, so the last few thousand are kept. Documents (ingest)
+            # are not: a corpus would fill it for nothing.
+            self.queries: dict[str, list[float]] = {}
 
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
             with self.lock:
@@ -139,7 +143,13 @@ def _embeddings_for(model_path: str):
 
         def embed_query(self, text: str) -> list[float]:
             with self.lock:
-                return self.inner.embed_query(text)
+                vector = self.queries.get(text)
+                if vector is None:
+                    vector = self.inner.embed_query(text)
+                    if len(self.queries) >= 4096:
+                        self.queries.pop(next(iter(self.queries)))  # the oldest goes first
+                    self.queries[text] = vector
+                return vector
 
     return SerialEmbeddings(HuggingFaceEmbeddings(
         model_name=model_path, model_kwargs={"device": "cpu"}, encode_kwargs={"normalize_embeddings": True}
