@@ -342,7 +342,7 @@ class Assistant:
         if unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max:
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
-        uncovered = self.uncovered_terms(read, hits)
+        uncovered = self.uncovered_terms(read, hits, named)
         if uncovered and self.evidence_gain(read.context, uncovered) >= self.settings.answer.uncovered_gain_max:
             # Named rarest first: "sleep" says what is missing, "problems" does not.
             rarest = sorted(uncovered, key=lambda w: -min((self.idf.get(t, 99.0) for t in tokenize(w)), default=0.0))
@@ -350,18 +350,23 @@ class Assistant:
                     "so I cannot answer it from them.")
         return None
 
-    def uncovered_terms(self, read: ReadQuestion, hits: Sequence[Hit]) -> list[str]:
+    def uncovered_terms(self, read: ReadQuestion, hits: Sequence[Hit], named: Sequence[int] = ()) -> list[str]:
         """Words of the question that stand in none of the passages close to it: the corpus may
-        use the word elsewhere ("sleep" in a scale's validation), but not where it meets the question."""
+        use the word elsewhere ("sleep" in a scale's validation), but not where it meets the question.
+        The studies the question names or describes ("the Australian one") are close by definition."""
         best = max((h.dense for h in hits), default=0.0)
         near = [set(tokenize(h.passage.text)) for h in hits if h.dense >= best - self.settings.answer.uncovered_margin]
+        near += [set(tokenize(p.text)) for ref in named for p in self._by_study.get(ref, [])]
+        # A description names a study's facets in its own forms ("Australian" for Australia).
+        facets = sorted({t for ref in named if self.model is not None and (s := self.model.study(ref)) is not None
+                         for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
         understood = lexicon_words(read.clean.text, self.words.lexicon)
         uncovered = []
         for word in dict.fromkeys(re.findall(r"[^\W\d_][\w'’-]*[^\W_]", read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing]
             if not tokens or word.lower() in understood or self._names_a_reference(word):
                 continue
-            if not any(t in passage for t in tokens for passage in near):
+            if not any(t in passage for t in tokens for passage in near) and not any(_shares_start(t, facets) for t in tokens):
                 uncovered.append(word)
         return uncovered
 
@@ -479,6 +484,13 @@ def _dominant_study(hits) -> tuple[int, ...]:
 
 _PROFILE = re.compile(r"\b(summar\w*|tell me about|describe|overview of|what did .{0,80} (find|show|report|say|describe|experience)|main (findings|results))\b", re.IGNORECASE)
 _GLUE = "of|the|a|an|and|or|to|in|on|at|for|with|from|by|after|before|during|is|are|was|were|do|does|did|have|has|help|helps"
+
+
+def _shares_start(token: str, words: Sequence[str]) -> bool:
+    """The token, or a word sharing its beginning ("australian" ~ "australia"), is among the sorted words."""
+    prefix = token[: max(5, len(token) - 2)]
+    index = bisect.bisect_left(words, prefix)
+    return token in words or (len(token) >= 5 and index < len(words) and words[index].startswith(prefix))
 
 
 def _without(text: str, words: Sequence[str]) -> str:

@@ -287,3 +287,10 @@ def test_colloquial_words_the_corpus_puts_otherwise_are_still_answered(assistant
     answer = assistant.ask("I'm always drained after sessions; does being kinder to myself help?")
     assert not answer.abstained, _describe(answer)
     assert answer.citations, _describe(answer)
+
+
+def test_a_study_described_by_its_country_adjective_is_answered_not_declined(assistant):
+    # "Australian" stands nowhere near the question in the text; the evidence model's country does.
+    answer = assistant.ask("How many psychologists took part in the Australian survey on burnout and depression?")
+    assert not answer.abstained, _describe(answer)
+    assert 29 in _study_refs(answer), _describe(answer)
