@@ -277,6 +277,10 @@ class Assistant:
                 # Studies only the text covers, when their own sentence names the same programme.
                 best = _refs_of_claims([c for c in claims if re.search(match.programme, c.text, re.IGNORECASE)], focus, ratio=0.85)
                 refs += [r for r in best if r not in self.library.records and r not in refs]
+        elif read.route == "list" and self.model is not None and (facets := match_studies(
+                read.clean.text, read.expansions, self.model.studies, self.digests)).refs:
+            # Outcome or sample words only: the evidence model's facets decide, not the first claims.
+            refs = list(facets.refs)
         elif match.strength == "loose":
             refs = [r for r in table if r in strong] or strong
         elif read.route == "list" and self.model is not None:
