@@ -164,6 +164,11 @@ class Assistant:
             shared = [c for c in claims if set(c.refs) & set(focus) and c not in own]
             claims = own or shared or claims
         refs = self._listed_refs(read, claims, focus)
+        intro = _list_intro(len(refs))
+        if not refs and 2 <= len(focus) <= 4 and self._names_each(read.clean.text, focus):
+            # Two or more studies named together are compared: each gets its own line, side by side.
+            refs = [(r, "findings") for r in focus if self._is_study(r)]
+            intro = f"**Side by side ({len(refs)} studies):**"
         if refs:
             study_lines = [self._study_line(r, claims, record_focus, read.clean.text) for r, record_focus in refs]
             listed = {r for r, _ in refs}
@@ -174,7 +179,7 @@ class Assistant:
             chosen = pick_claims(claims, 3 if few else 2, per_study=3 if few else 1)
             floor = (chosen[0].score * self.settings.answer.point_ratio) if chosen else 0.0
             points = [c for c in chosen if c.score >= floor]
-            return compose(read, None, points, [], self.library, study_lines=study_lines, intro=_list_intro(len(refs)))
+            return compose(read, None, points, [], self.library, study_lines=study_lines, intro=intro)
         if len(focus) == 1 and (read.route == "overview" or _PROFILE.search(read.clean.text)):
             return self._study_profile(read, focus[0], claims)
         broad = not focus and read.route in ("effect", "overview", "contrast", "list", "definition")
@@ -198,6 +203,15 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _names_each(self, question: str, refs: Sequence[int]) -> bool:
+        """The question names each of these studies apart (two surnames, or one author's two years),
+        rather than one ambiguous name ("Shapiro et al.") that fits several."""
+        surnames = {fold(self.library.label(r).split(" ")[0]) for r in refs}
+        if not all(name in fold(question) for name in surnames):
+            return False  # studies carried over from an earlier answer, not named in this question
+        years = set(re.findall(r"\b(?:19|20)\d{2}\b", question))
+        return len(surnames) >= len(refs) or len(years) >= len(refs)
 
     def _with_study_facts(self, ref: int, markdown: str, citations: list):
         """A question about one study's size, design or instruments opens with the evidence

@@ -294,3 +294,11 @@ def test_a_study_described_by_its_country_adjective_is_answered_not_declined(ass
     answer = assistant.ask("How many psychologists took part in the Australian survey on burnout and depression?")
     assert not answer.abstained, _describe(answer)
     assert 29 in _study_refs(answer), _describe(answer)
+
+
+def test_two_studies_named_together_are_shown_side_by_side_with_design_and_n(assistant):
+    answer = assistant.ask("How do Finlay-Jones et al. (2017) and Eriksson et al. (2018) differ in design and in who took part?",
+                           persona="researcher")
+    assert {16, 22} <= _study_refs(answer), _describe(answer)
+    assert "Side by side" in answer.answer, _describe(answer)
+    assert "RCT" in answer.answer and "N = 81" in answer.answer and "N = 37" in answer.answer, _describe(answer)
