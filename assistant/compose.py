@@ -384,7 +384,9 @@ _STATS = re.compile(
 _OPENING_CONNECTIVE = re.compile(
     r"^(?:in (?:this regard|addition|fact|particular|turn|short|sum|summary|this sense|this context|this line)|moreover|"
     r"furthermore|additionally|also|thus|therefore|hence|accordingly|similarly|likewise|finally|lastly|firstly|secondly|"
-    r"on the other hand|along these lines|consistent with this|for (?:example|instance)|specifically|indeed|again),\s+",
+    r"on the other hand|along these lines|consistent with this|for (?:example|instance)|specifically|indeed|again|"
+    r"however|interestingly|notably|importantly|nevertheless|nonetheless|conversely|(?:in|by) contrast|overall|in general|"
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)(?:ly)?),\s+",
     re.IGNORECASE)
 
 
