@@ -331,22 +331,19 @@ def _design_group(design: str | None) -> str | None:
     return None
 
 
-# Each evidence group's name, singular and plural; for therapists in everyday words.
-_GROUPS = {
-    "reviews or meta-analyses": ("review or meta-analysis", "reviews or meta-analyses"),
-    "qualitative or case studies": ("qualitative or case study", "qualitative or case studies"),
-    "cross-sectional surveys": ("cross-sectional survey", "cross-sectional surveys"),
-    "longitudinal studies": ("longitudinal study", "longitudinal studies"),
-    "non-randomized intervention studies": ("non-randomized intervention study", "non-randomized intervention studies"),
-    "randomized trials": ("randomized trial", "randomized trials"),
-}
-_PLAIN_GROUPS = {
-    "reviews or meta-analyses": ("review of other studies", "reviews of other studies"),
-    "qualitative or case studies": ("interview study", "interview studies"),
-    "cross-sectional surveys": ("one-time survey", "one-time surveys"),
-    "longitudinal studies": ("study that followed people over time", "studies that followed people over time"),
-    "non-randomized intervention studies": ("course tried without a random control group", "courses tried without a random control group"),
-    "randomized trials": ("trial with random groups", "trials with random groups"),
+# Each evidence group's name (singular, plural), then in everyday words for therapists.
+_GROUP_NAMES = {
+    "reviews or meta-analyses": (("review or meta-analysis", "reviews or meta-analyses"),
+                                 ("review of other studies", "reviews of other studies")),
+    "qualitative or case studies": (("qualitative or case study", "qualitative or case studies"),
+                                    ("interview study", "interview studies")),
+    "cross-sectional surveys": (("cross-sectional survey", "cross-sectional surveys"), ("one-time survey", "one-time surveys")),
+    "longitudinal studies": (("longitudinal study", "longitudinal studies"),
+                             ("study that followed people over time", "studies that followed people over time")),
+    "non-randomized intervention studies": (("non-randomized intervention study", "non-randomized intervention studies"),
+                                            ("course tried without a random control group",
+                                             "courses tried without a random control group")),
+    "randomized trials": (("randomized trial", "randomized trials"), ("trial with random groups", "trials with random groups")),
 }
 
 
@@ -358,8 +355,8 @@ def evidence_line(refs: Iterable[int], library: Library, persona: str) -> str | 
             groups.setdefault(group, []).append(ref)
     if not groups:
         return None
-    names = _PLAIN_GROUPS if persona == "therapist" else _GROUPS
-    parts = [f"{len(v)} {names[k][0 if len(v) == 1 else 1]} {format_refs(v)}"
+    plain = persona == "therapist"
+    parts = [f"{len(v)} {_GROUP_NAMES[k][plain][0 if len(v) == 1 else 1]} {format_refs(v)}"
              for k, v in sorted(groups.items(), key=lambda kv: -len(kv[1]))]
     caution = ""
     if "cross-sectional surveys" in groups:
