@@ -15,9 +15,8 @@ from types import MappingProxyType
 Route = str  # list | numeric | definition | overview | effect | contrast | fact | help
 
 HELP_TEXT = (
-    "Ask a question about the benefits of self-compassion for mental health professionals, for example "
-    "\"Does self-compassion protect therapists from burnout?\", \"Which studies used the ProQOL?\" or "
-    "\"What did Eriksson et al. (2018) find?\"."
+    "Ask a question about what the review and the studies it cites report, for example what a study found, "
+    "which studies measured something, how many people took part, or what the review concludes."
 )
 
 
@@ -59,7 +58,9 @@ _INJECTION = re.compile(
     r"(instructions|sources|rules|corpus|evidence|context|guidelines|system prompt)\b[^.?!]*[.?!]?"
     r"|\bsystem override\b[^.?!]*[.?!]?|\byou are (now )?in [\w-]+ mode\b[^.?!]*[.?!]?|\byou are now\b[^.?!]*[.?!]?"
     r"|\bpretend (to be|you are)\b[^.?!]*[.?!]?|\bact as\b[^.?!]*[.?!]?"
-    r"|\b(just |only )?(say|tell me|reply|respond|claim|state|write)( only)?( that| with)?\s+['\"‘“]?(self-compassion|it|yes|no)\b"
+    # A finding to invent: "pretend the review concluded ...", "imagine the studies showed ...".
+    r"|\b(pretend|imagine|suppose|assume|let'?s say)\b[^.?!]*\b(concluded?|found|showed?|says|said|proved?|reported)\b[^.?!]*[.?!]?"
+    r"|\b(just |only )?(say|tell me|reply|respond|claim|state|write)( only)?( that| with)?\s+['\"‘“]?(it|yes|no)\b"
     r"[^.?!]*(cures?|always|never|proven|guarantee|no evidence)[^.?!]*[.?!]?"
     r"|\bwithout (citing|citations|sources)\b[^.?!]*[.?!]?|\bmake (something|it|things) up\b[^.?!]*[.?!]?",
     re.IGNORECASE,

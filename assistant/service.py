@@ -100,8 +100,11 @@ class Assistant:
         read = read_question(question, history, persona, self.library.glossary, self.settings.answer.max_question_chars,
                              self.words)
         if not read.clean.text:
-            return Answer(id=id, question=read.clean.shown, answer=HELP_TEXT, route="help", persona=read.persona,
-                          timings_ms={"total": _ms(started)})
+            # Nothing left but instructions to the assistant (make a finding up, drop the sources):
+            # declined, with what was ignored; otherwise an empty question gets the help text.
+            text = "\n\n".join([*read.clean.notes, f"{HELP_TEXT} {self.scope}"])
+            return Answer(id=id, question=read.clean.shown, answer=text, route="help", persona=read.persona,
+                          abstained=read.clean.injected, timings_ms={"total": _ms(started)})
         previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
         named, unknown_named = named_studies(read.clean.text, self.references, self.known_words)
