@@ -15,6 +15,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import html
+import json
 import logging
 import re
 import sys
@@ -45,36 +46,42 @@ from common.settings import Settings, get_settings
 log = logging.getLogger("evidence.app")
 
 PERSONAS = ("auto", "therapist", "educator", "researcher")
-EXAMPLES: dict[str, tuple[str, ...]] = {
-    "auto": (
-        "Does self-compassion protect therapists against burnout?",
-        "What did the online self-compassion programme for trainees find?",
-        "Which studies were randomized controlled trials?",
-    ),
-    "therapist": (
-        "Does self-compassion protect therapists against burnout?",
-        "Can being kinder to myself help with compassion fatigue?",
-        "How do therapists describe practising self-compassion?",
-    ),
-    "educator": (
-        "What did the online self-compassion programme for trainees find?",
-        "Should self-compassion training be part of the curriculum for trainees?",
-        "Which programmes were tested with psychology trainees?",
-    ),
-    "researcher": (
-        "Which studies were randomized controlled trials?",
-        "Which instruments were used to measure burnout?",
-        "What are the limitations of the cross-sectional studies?",
-    ),
-}
+
+
+def example_questions(keywords: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Example questions for each persona, made from the review's own keywords (the topic first,
+    then what it is studied with); questions any review answers when it states none."""
+    topic = keywords[0] if keywords else "the main topic"
+    second = keywords[1] if len(keywords) > 1 else topic
+    third = keywords[2] if len(keywords) > 2 else second
+    return {
+        "auto": (f"What does the review conclude about {topic}?", f"What did the studies find about {third}?",
+                 "Which studies were randomized controlled trials?"),
+        "therapist": (f"In plain words, does {topic} help with {third}?", f"Are there any downsides to {topic}?",
+                      f"How strong is the evidence on {topic}?"),
+        "educator": (f"For a slide: what is {topic}, and what did the review find?",
+                     "How many studies did the review include, and of what kinds?",
+                     f"What are the review's main conclusions about {second}?"),
+        "researcher": ("Which studies were randomized controlled trials?", f"Which instruments were used to measure {third}?",
+                       "What limitations does the review name?"),
+    }
+
+
+def review_front(settings: Settings) -> tuple[str, tuple[str, ...]]:
+    """The review's title and keywords as ingest recorded them (empty before the first ingest)."""
+    path = settings.chroma_dir / "evidence-model" / settings.review / "review.json"
+    try:
+        review = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "", ()
+    return str(review.get("title") or ""), tuple(str(k) for k in review.get("keywords") or ())
+
+
 FIX_COMMAND = "python -m ingest"
-EMPTY_HELP = (
-    "Type a question about self-compassion in mental health professionals, for example "
-    "*Does self-compassion protect therapists against burnout?* — or pick an example below."
-)
+EMPTY_HELP = "Type a question about the review and the studies it cites, or pick an example below."
 # A marker such as [22], [27–32] or [3, 16]; never the text of a Markdown link.
-_MARKER = re.compile(r"\[(\d{1,2}(?:\s*[–,-]\s*\d{1,2})*)\](?!\()")
-_MARKER_NUMBER = re.compile(r"\d{1,2}")
+_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[–,-]\s*\d{1,3})*)\](?!\()")
+_MARKER_NUMBER = re.compile(r"\d{1,3}")
 TABLE_COLUMNS = ("Ref", "Study", "Year", "Design", "Sample", "N", "Instruments", "Main findings", "DOI")
 TABLE_TYPES = ("number", "str", "number", "str", "str", "str", "str", "str", "markdown")
 FINDINGS_SHOWN = 320  # characters of a row's findings in the table; exports carry them whole
@@ -365,6 +372,8 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None,
     settings = settings or get_settings()
     backend = backend or Backend(settings)
     max_chars = settings.answer.max_question_chars
+    title, keywords = review_front(settings)
+    examples = example_questions(keywords)
 
     def answer(question: str, persona: str, history: Sequence[str]) -> Answer:
         assistant = backend.assistant()
@@ -408,7 +417,7 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None,
         return [], [], None, sources_html(None, [], backend.facts), "", []
 
     def persona_examples(persona: str):
-        return [gr.update(value=q) for q in EXAMPLES.get(persona, EXAMPLES["auto"])]
+        return [gr.update(value=q) for q in examples.get(persona, examples["auto"])]
 
     def answer_exporter(name: str, render: Callable):
         def export(answer: dict | None):
@@ -458,8 +467,8 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None,
         )
 
     private = dict(api_visibility="private")
-    with gr.Blocks(title="Self-compassion evidence assistant") as app:
-        gr.Markdown("## Self-compassion in mental health professionals — evidence assistant")
+    with gr.Blocks(title="Evidence assistant") as app:
+        gr.Markdown(f"## Evidence assistant — {html.escape(title)}" if title else "## Evidence assistant")
         status = gr.Markdown(backend.status_markdown() if not backend.building else "**Building the index…**",
                              elem_classes=["status-box"], elem_id="status")
         history = gr.State([])
@@ -483,7 +492,7 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None,
                         notice = gr.Markdown("", elem_classes=["chat-notice"], elem_id="notice")
                         gr.Markdown("**Try:**")
                         with gr.Row():
-                            example_buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLES["auto"]]
+                            example_buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in examples["auto"]]
                         gr.Markdown("**Export this answer:**")
                         with gr.Row():
                             export_md = gr.Button("Answer (Markdown)", size="sm", elem_id="export-md")
