@@ -52,20 +52,28 @@ class Hit:
     lexical: float  # BM25 score
 
 
+def lexical_index(texts: Sequence[str]):
+    """BM25 (bm25s) over the passages' tokens, in their order, and the vocabulary of those tokens."""
+    import bm25s
+
+    tokenized = [tokenize(t) for t in texts]
+    bm25 = bm25s.BM25()
+    bm25.index([tokens or ["_empty_"] for tokens in tokenized], show_progress=False)
+    return bm25, frozenset(t for tokens in tokenized for t in tokens)
+
+
 class HybridRetriever:
     """Holds the BM25 index over the live passages and a handle on their Chroma collection."""
 
-    def __init__(self, passages: Sequence[Passage], texts: Sequence[str], collection, embed_query, *, rrf_k: int = 60):
-        import bm25s
-
+    def __init__(self, passages: Sequence[Passage], collection, embed_query, bm25, vocabulary: frozenset[str],
+                 *, rrf_k: int = 60):
         self.passages = tuple(passages)
         self.position = {p.passage_id: i for i, p in enumerate(self.passages)}
         self._collection = collection
         self._embed_query = embed_query
         self._rrf_k = rrf_k
-        self._bm25 = bm25s.BM25()
-        self._bm25.index([tokenize(t) or ["_empty_"] for t in texts], show_progress=False)
-        self.vocabulary = frozenset(t for text in texts for t in tokenize(text))
+        self._bm25 = bm25  # built by lexical_index over the same passages, in the same order
+        self.vocabulary = vocabulary
 
     def dense(self, query: str, k: int) -> list[tuple[int, float]]:
         vector = self._embed_query(query)
