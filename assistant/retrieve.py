@@ -3,6 +3,7 @@ reciprocal rank, with per-study caps so list questions reach every study."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ _STOPWORDS = frozenset(
 )
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _STEMMER = snowballstemmer.stemmer("english")
+# The stemmer keeps the word it works on in its own state: two app users stemming at once made
+# wrong stems (then cached) and IndexErrors, so one word is stemmed at a time.
+_STEMMER_LOCK = threading.Lock()
 
 
 def tokenize(text: str) -> list[str]:
@@ -41,7 +45,8 @@ def tokenize(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
     """The word's stem, so 'mediation', 'mediating' and 'mediated' meet."""
-    return _STEMMER.stemWord(word)
+    with _STEMMER_LOCK:
+        return _STEMMER.stemWord(word)
 
 
 @dataclass(frozen=True)
