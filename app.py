@@ -384,7 +384,10 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None,
         try:
             reply = answer(*bounded_request(question, persona, history, max_chars))
         except EvidenceError as error:
-            raise gr.Error(str(error)) from error
+            # The caller gets the one-line reason; the log gets one line too, without what was asked,
+            # not Gradio's traceback of a refusal (which read as a server failure in the log).
+            log.info("api request refused: %s", type(error).__name__)
+            raise gr.Error(str(error), print_exception=False) from error
         log.info("api answer: route=%s citations=%d %.0f ms", reply.route, len(reply.citations), reply.timings_ms.get("total", 0))
         return reply.model_dump()
 
@@ -427,7 +430,7 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None,
             try:
                 references = backend.assistant().citable_references
             except EvidenceError as error:
-                raise gr.Error(str(error)) from error
+                raise gr.Error(str(error), print_exception=False) from error
             return gr.update(value=_write_download(name, render(Answer.model_validate(answer), references)), visible=True)
         return export
 
@@ -436,7 +439,7 @@ def build_app(settings: Settings | None = None, backend: Backend | None = None,
             try:
                 rows, references = backend.rows(), backend.assistant().citable_references
             except EvidenceError as error:
-                raise gr.Error(str(error)) from error
+                raise gr.Error(str(error), print_exception=False) from error
             return gr.update(value=_write_download(name, render(rows, references)), visible=True)
         return export
 

@@ -3,6 +3,7 @@ reciprocal rank, with per-study caps so list questions reach every study."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ _STOPWORDS = frozenset(
 )
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _STEMMER = snowballstemmer.stemmer("english")
+# The stemmer keeps the word it works on in its own state: two app users stemming at once made
+# wrong stems (then cached) and IndexErrors, so one word is stemmed at a time.
+_STEMMER_LOCK = threading.Lock()
 
 
 def tokenize(text: str) -> list[str]:
@@ -41,7 +45,8 @@ def tokenize(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
     """The word's stem, so 'mediation', 'mediating' and 'mediated' meet."""
-    return _STEMMER.stemWord(word)
+    with _STEMMER_LOCK:
+        return _STEMMER.stemWord(word)
 
 
 @dataclass(frozen=True)
@@ -52,20 +57,28 @@ class Hit:
     lexical: float  # BM25 score
 
 
+def lexical_index(texts: Sequence[str]):
+    """BM25 (bm25s) over the passages' tokens, in their order, and the vocabulary of those tokens."""
+    import bm25s
+
+    tokenized = [tokenize(t) for t in texts]
+    bm25 = bm25s.BM25()
+    bm25.index([tokens or ["_empty_"] for tokens in tokenized], show_progress=False)
+    return bm25, frozenset(t for tokens in tokenized for t in tokens)
+
+
 class HybridRetriever:
     """Holds the BM25 index over the live passages and a handle on their Chroma collection."""
 
-    def __init__(self, passages: Sequence[Passage], texts: Sequence[str], collection, embed_query, *, rrf_k: int = 60):
-        import bm25s
-
+    def __init__(self, passages: Sequence[Passage], collection, embed_query, bm25, vocabulary: frozenset[str],
+                 *, rrf_k: int = 60):
         self.passages = tuple(passages)
         self.position = {p.passage_id: i for i, p in enumerate(self.passages)}
         self._collection = collection
         self._embed_query = embed_query
         self._rrf_k = rrf_k
-        self._bm25 = bm25s.BM25()
-        self._bm25.index([tokenize(t) or ["_empty_"] for t in texts], show_progress=False)
-        self.vocabulary = frozenset(t for text in texts for t in tokenize(text))
+        self._bm25 = bm25  # built by lexical_index over the same passages, in the same order
+        self.vocabulary = vocabulary
 
     def dense(self, query: str, k: int) -> list[tuple[int, float]]:
         vector = self._embed_query(query)

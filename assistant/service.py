@@ -11,14 +11,15 @@ import numpy as np
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-from assistant.compose import CONTRAST_CUE, table_quote, Claim, Library, table_claims, compose, idf_table, pick_claims, rank_claims, study_line
+from assistant.compose import CONTRAST_CUE, table_quote, Claim, Library, table_claims, compose, pick_claims, rank_claims, study_line
 from assistant.query import HELP_TEXT, ReadQuestion, WordLists, lexicon_words, read_question, strip_markup
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies
 from assistant.spelling import Speller, fold
 from assistant.studies import described_study, named_studies, structured_matches
-from ingest.index import get_embeddings, open_index
+from assistant.retrieval_cache import retrieval_structures
+from ingest.index import get_embeddings, open_index, passage_vectors
 from common.errors import EvidenceError
 from common.settings import Settings, get_settings
 
@@ -47,13 +48,14 @@ class Assistant:
         self.model = index.model
         self.scope = scope_statement(index.review)
         self.reference_count = len(index.references)
+        # Saved beside the index at ingest; built here only for an index without them.
+        structures = retrieval_structures(settings, index)
         self.retriever = HybridRetriever(
-            index.passages, index.texts, index.collection, self._embed, rrf_k=settings.retrieval.rrf_k
+            index.passages, index.collection, self._embed, structures.bm25, structures.vocabulary,
+            rrf_k=settings.retrieval.rrf_k,
         )
-        self.idf = idf_table(index.texts)
+        self.idf = structures.idf
         prose = {p.order: p for p in index.passages if p.kind == "prose"}
-        # The vectors come with the passages, in one read of the index.
-        self._vector_of = {p.passage_id: v for p, v in zip(index.passages, index.vectors)}
         self._by_study: dict[int, list] = {}
         for passage in index.passages:
             if passage.refs and len(set(passage.refs)) == 1 and passage.kind != "reference":
@@ -72,8 +74,8 @@ class Assistant:
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
         self._surnames = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]{4,}", r.label.split("(")[0])}
-        self.speller = Speller.from_texts([*index.texts, *self.words.lexicon.values(), *index.glossary.values()],
-                                          dictionary=_tokenizer_words(settings))
+        self.speller = Speller.from_texts([*self.words.lexicon.values(), *index.glossary.values()],
+                                          dictionary=_tokenizer_words(settings), counted=structures.word_counts)
 
     @property
     def citable_references(self) -> tuple:
@@ -268,10 +270,13 @@ class Assistant:
         present = {h.passage.passage_id for h in pool}
         floor = min((h.score for h in pool), default=0.0)
         query_vector = np.asarray(self._embed(query), dtype=np.float32)
+        # Only these studies' vectors, asked of Chroma: none is held in memory.
+        wanted = dict.fromkeys(p.passage_id for ref in focus for p in self._by_study.get(ref, []) if p.passage_id not in present)
+        vector_of = passage_vectors(self.index, list(wanted))
         extra = []
         for ref in focus:
             for passage in self._by_study.get(ref, []):
-                vector = self._vector_of.get(passage.passage_id)
+                vector = vector_of.get(passage.passage_id)
                 if passage.passage_id in present or vector is None:
                     continue
                 extra.append(Hit(passage, floor, float(vector @ query_vector), 0.0))

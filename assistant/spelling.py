@@ -25,6 +25,15 @@ def allowed_edits(length: int) -> int:
     return 0 if length < 6 else 1 if length < 8 else 2
 
 
+def word_counts(texts: Iterable[str], counted: dict[str, int] | None = None) -> dict[str, int]:
+    """How often each folded word occurs in the texts, added to `counted`; in first-seen order,
+    which decides between equally near corrections."""
+    counts: Counter[str] = Counter(counted or {})
+    for text in texts:
+        counts.update(fold(w) for w in _WORD.findall(text))
+    return dict(counts)
+
+
 @dataclass(frozen=True)
 class Speller:
     """Corpus words and how often they occur; corrections go to the most frequent nearest word."""
@@ -33,11 +42,9 @@ class Speller:
     dictionary: frozenset[str] = frozenset()  # words known to be spelt right though not in the corpus
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str], dictionary: Iterable[str] = ()) -> "Speller":
-        counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update(fold(w) for w in _WORD.findall(text))
-        return cls(counts=dict(counts), dictionary=frozenset(w for w in dictionary if w.isalpha()))
+    def from_texts(cls, texts: Iterable[str], dictionary: Iterable[str] = (), counted: dict[str, int] | None = None) -> "Speller":
+        """The texts' words, added to the `counted` words of other texts (see word_counts)."""
+        return cls(counts=word_counts(texts, counted), dictionary=frozenset(w for w in dictionary if w.isalpha()))
 
     def is_english(self, word: str) -> bool:
         """A real word the corpus does not use ("beating", "gentler") is not a typo of one it does."""

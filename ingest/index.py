@@ -31,6 +31,7 @@ from ingest.chunking import (
     table_passages,
 )
 from common.errors import CorpusReadError, EvidenceError, IndexMissingError
+from ingest.cache import cache_dir, read_stamped, write_stamped
 from ingest.loaders import load_sources
 from ingest.citations import author_year_report, cited_refs, citation_reader
 from ingest.evidence_model import EvidenceModel, build_evidence_model, model_from_dict, model_to_dict, write_model_files
@@ -472,11 +473,15 @@ def _corpus_meta(corpus: Corpus) -> str:
 def live_collection_name(settings: Settings) -> str | None:
     """The review's live collection, or None before its first complete build; a manifest that
     cannot be read raises IndexDamagedError rather than passing for a missing index."""
+    live = _live_record(settings)
+    return live["collection"] if live else None
+
+
+def _live_record(settings: Settings) -> dict | None:
+    """The manifest's live pointer: the collection's name, its fingerprint, when it was built."""
     with _reading(settings):
         found = _manifest(settings).get(ids=[LIVE_ID], include=["metadatas"])
-    if not found["ids"]:
-        return None
-    return found["metadatas"][0]["collection"]
+    return found["metadatas"][0] if found["ids"] else None
 
 
 def index_exists(settings: Settings) -> bool:
@@ -536,6 +541,7 @@ def build_index(
         live_meta = manifest.get(ids=[LIVE_ID], include=["metadatas"])["metadatas"][0]
         if live_meta.get("fingerprint") == fingerprint:
             _drop_old(settings, keep=live_name)  # what a killed build left half-written goes now
+            _prepare_caches(settings)  # an index built by an older version gains its caches here
             return IngestSummary(collection=live_name, embedded=0, reused=len(ids),
                                  seconds=time.perf_counter() - started, unchanged=True, **summary_args)
     known: dict[str, list[float]] = {}
@@ -567,6 +573,7 @@ def build_index(
     )
     _drop_old(settings, keep=new_name)
     _write_model_beside(settings, corpus)
+    _prepare_caches(settings)
     return IngestSummary(collection=collection, embedded=len(ids) - len(known), reused=len(known),
                          seconds=time.perf_counter() - started, unchanged=False, **summary_args)
 
@@ -701,6 +708,19 @@ def _write_model_beside(settings: Settings, corpus: Corpus) -> None:
         log.warning("Could not write the evidence model to %s (%s).", model_dir(settings), error)
 
 
+def _prepare_caches(settings: Settings) -> None:
+    """Opens the new live collection once, so that its passage records and the assistant's
+    retrieval structures are saved beside it and no later open pays for them."""
+    # The structures are the assistant's (its tokenizer, BM25, speller); imported here, at the one
+    # place where ingest hands over, so that ingest alone still imports without the assistant.
+    from assistant.retrieval_cache import retrieval_structures
+
+    try:
+        retrieval_structures(settings, _open(settings, announce=False), announce=False)
+    except (EvidenceError, OSError) as error:  # the index is complete; opening it builds what is missing
+        log.warning("Could not prepare the caches of review '%s' (%s); the first open builds them.", settings.review, error)
+
+
 def _drop_old(settings: Settings, keep: str) -> None:
     client = chroma_client(settings)
     prefix = f"{_base_name(settings)}_"
@@ -719,11 +739,11 @@ def _drop_old(settings: Settings, keep: str) -> None:
 
 @dataclass(frozen=True)
 class OpenIndex:
-    collection: object  # the live Chroma collection, for dense queries
+    collection: object  # the live Chroma collection, for dense queries and vectors on demand
     collection_name: str
+    stamp: dict  # the build this is (collection, fingerprint, passages): what caches of it are keyed by
     passages: tuple[Passage, ...]
     texts: tuple[str, ...]  # what was embedded for each passage
-    vectors: object  # numpy array, one row per passage, in the order of `passages`
     references: tuple[Reference, ...]
     digests: tuple[Digest, ...]
     study_records: tuple[StudyRecord, ...]
@@ -733,30 +753,36 @@ class OpenIndex:
 
 
 def open_index(settings: Settings) -> OpenIndex:
-    """Loads the live collection's passages and vectors and the corpus metadata. Raises
-    IndexMissingError when the review has no index, IndexDamagedError when it cannot be read."""
+    """Loads the live collection's passages and the corpus metadata; vectors stay in Chroma.
+    Raises IndexMissingError when the review has no index, IndexDamagedError when it cannot be read."""
+    return _open(settings, announce=True)
+
+
+def _open(settings: Settings, *, announce: bool) -> OpenIndex:
     check_index(settings)
     if not settings.chroma_host and not (settings.chroma_dir / "chroma.sqlite3").exists():
-        name = None  # nothing to open, and nothing is created by looking
+        live = None  # nothing to open, and nothing is created by looking
     else:
-        name = live_collection_name(settings)
-    if name is None:
+        live = _live_record(settings)
+    if live is None:
         where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir)
         command = "python -m ingest" + ("" if settings.review == "seed" else f" --review {settings.review} FILE ...")
         raise IndexMissingError(f"No index of review '{settings.review}' found at {where}: run `{command}` (takes under a minute).")
+    name = live["collection"]
     client = chroma_client(settings)
     with _reading(settings):
         collection = client.get_collection(name)
-        data = _get_paged(collection, include=["metadatas", "documents", "embeddings"])
+        stamp = {"collection": name, "fingerprint": live.get("fingerprint", ""), "passages": collection.count()}
+        data = _passage_records(settings, collection, stamp, announce=announce)
         meta_doc = _manifest(settings).get(ids=[f"meta:{name}"], include=["documents"])["documents"][0]
         meta = json.loads(meta_doc)
     passages = tuple(passage_from_record(i, m) for i, m in zip(data["ids"], data["metadatas"]))
     return OpenIndex(
         collection=collection,
         collection_name=name,
+        stamp=stamp,
         passages=passages,
         texts=tuple(data["documents"]),
-        vectors=np.asarray(data["embeddings"], dtype=np.float32),
         references=tuple(Reference(**r) for r in meta["references"]),
         digests=tuple(Digest(**{**d, "key_findings": tuple(d["key_findings"])}) for d in meta["digests"]),
         study_records=tuple(
@@ -768,3 +794,33 @@ def open_index(settings: Settings) -> OpenIndex:
                              "keywords": tuple(meta["review"]["keywords"])}) if meta.get("review") else ReviewInfo("", (), None, "", None),
         model=model_from_dict(meta["model"]) if meta.get("model") else None,
     )
+
+
+def _passage_records(settings: Settings, collection, stamp: dict, *, announce: bool) -> dict:
+    """The collection's ids, documents and metadatas in Chroma's order, from this machine's copy
+    of this very build when there is one, else read from Chroma (without vectors) and saved."""
+    folder = cache_dir(settings) / "passages"
+    if read_stamped(folder, stamp):
+        try:
+            return json.loads((folder / "records.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            log.warning("The passage cache at %s cannot be read (%s): reading the index instead.", folder, error)
+    elif announce:
+        log.warning("No passage cache for this build of review '%s' (an index from an older version, or "
+                    "changed elsewhere): reading %d passages from Chroma and saving them to %s.",
+                    settings.review, stamp["passages"], folder)
+    data = _get_paged(collection, include=["metadatas", "documents"])
+    payload = json.dumps(data, ensure_ascii=False)
+    try:
+        write_stamped(folder, stamp, lambda fresh: (fresh / "records.json").write_text(payload, encoding="utf-8"))
+    except OSError as error:  # a read-only place: every open reads Chroma, as before caches
+        log.warning("Could not save the passage cache to %s (%s).", folder, error)
+    return data
+
+
+def passage_vectors(index: OpenIndex, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
+    """The stored vectors of these passages, asked of Chroma (only the few a question needs)."""
+    if not passage_ids:
+        return {}
+    found = index.collection.get(ids=list(passage_ids), include=["embeddings"])
+    return {i: np.asarray(v, dtype=np.float32) for i, v in zip(found["ids"], found["embeddings"])}

@@ -2,6 +2,7 @@
 HTTP, then opened and asked as a user of EVIDENCE_CHROMA_HOST would."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -63,8 +64,9 @@ def chroma_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server_settings(chroma_server) -> Settings:
-    settings = Settings(chroma_host="127.0.0.1", chroma_port=chroma_server)
+def server_settings(chroma_server, tmp_path_factory) -> Settings:
+    # The caches of the server's collections live on this machine, here in a folder of the test's own.
+    settings = Settings(chroma_host="127.0.0.1", chroma_port=chroma_server, chroma_dir=tmp_path_factory.mktemp("local") / "chroma")
     started = time.perf_counter()
     summary = build_index(settings, progress=False)
     print(f"\ningest over HTTP: {time.perf_counter() - started:.1f} s\n{summary.describe()}")
@@ -88,3 +90,15 @@ def test_an_assistant_on_the_server_names_the_cbi_studies(server_settings) -> No
     answer = Assistant.load(server_settings).ask("Which studies used the Copenhagen Burnout Inventory?")
     assert not answer.abstained
     assert {29, 31} <= {citation.ref for citation in answer.citations}
+
+
+def test_the_servers_index_is_opened_from_caches_on_this_machine(server_settings, index_settings) -> None:
+    from ingest.cache import STAMP, cache_dir
+
+    folder = cache_dir(server_settings)
+    assert folder != cache_dir(index_settings) and f"server-127.0.0.1_{server_settings.chroma_port}" in str(folder)
+    live = live_collection_name(server_settings)
+    for part in ("passages", "retrieval"):
+        assert json.loads((folder / part / STAMP).read_text(encoding="utf-8"))["collection"] == live
+    assert [p.passage_id for p in open_index(server_settings).passages] == \
+        chroma_client(server_settings).get_collection(live).get(include=[])["ids"]

@@ -108,11 +108,14 @@ def test_the_api_answers_every_hostile_question(client, assistant, kind):
     (REAL, ["auto"], [], "`persona` must be one of"),
 ])
 def test_a_malformed_api_call_gets_a_one_line_error(client, server, question, persona, history, message):
+    log_before = len(server.log())
     with pytest.raises(Exception) as refused:
         client.predict(question, persona, history, api_name="/ask")
     text = str(refused.value)
     print(f"\nAPI ({question!r}, {persona!r}, {history!r}) -> {text!r}")
     assert message in text and "\n" not in text.strip() and "Traceback" not in text
+    # A refusal is the caller's mistake, not a server failure: one line in the log, no traceback.
+    assert "Traceback" not in server.log()[log_before:]
     assert client.predict(REAL, api_name="/ask")["citations"]  # the server carries on
 
 
