@@ -142,6 +142,11 @@ def _embeddings_for(model_path: str):
             with self.lock:
                 return self.inner.embed_documents(texts)
 
+        def forget(self) -> None:
+            """Drop the remembered queries, so a timing run pays for every embedding again."""
+            with self.lock:
+                self.queries.clear()
+
         def embed_query(self, text: str) -> list[float]:
             with self.lock:
                 vector = self.queries.get(text)
