@@ -672,7 +672,8 @@ def _write_collection(settings, corpus, name, known, *, progress, on_batch) -> s
     by_ref = {r.ref: r for r in corpus.references}
     store = Chroma(
         client=chroma_client(settings), collection_name=name,
-        embedding_function=get_embeddings(settings), collection_metadata={"hnsw:space": "cosine"},
+        embedding_function=get_embeddings(settings),
+        collection_metadata={"hnsw:space": "cosine", "hnsw:search_ef": settings.retrieval.ef_search},
     )
     passages = list(corpus.passages)
     reused = [p for p in passages if p.passage_id in known]
@@ -757,6 +758,18 @@ class OpenIndex:
     model: EvidenceModel | None
 
 
+def _widen_search(collection, ef_search: int) -> None:
+    """An index built before `ef_search` was set searches as widely as a new one: dense search is
+    then (nearly) exact and the same in every process."""
+    try:
+        current = (collection.configuration or {}).get("hnsw", {}) or {}
+        if int(current.get("ef_search") or 0) < ef_search:
+            collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+    except Exception as error:  # a read-only store still answers, only less exactly
+        log.warning("could not widen the search of collection %s (%s); answers may vary slightly between runs",
+                    collection.name, error)
+
+
 def open_index(settings: Settings) -> OpenIndex:
     """Loads the live collection's passages and the corpus metadata; vectors stay in Chroma.
     Raises IndexMissingError when the review has no index, IndexDamagedError when it cannot be read."""
@@ -777,6 +790,7 @@ def _open(settings: Settings, *, announce: bool) -> OpenIndex:
     client = chroma_client(settings)
     with _reading(settings):
         collection = client.get_collection(name)
+        _widen_search(collection, settings.retrieval.ef_search)
         stamp = {"collection": name, "fingerprint": live.get("fingerprint", ""), "passages": collection.count()}
         data = _passage_records(settings, collection, stamp, announce=announce)
         meta_doc = _manifest(settings).get(ids=[f"meta:{name}"], include=["documents"])["documents"][0]
