@@ -69,7 +69,9 @@ def example_questions(keywords: Sequence[str]) -> dict[str, tuple[str, ...]]:
 
 def review_front(settings: Settings) -> tuple[str, tuple[str, ...]]:
     """The review's title and keywords as ingest recorded them (empty before the first ingest)."""
-    path = settings.chroma_dir / "evidence-model" / settings.review / "review.json"
+    from ingest.index import model_dir  # imported when the app is built, as the other index helpers are
+
+    path = model_dir(settings) / "review.json"
     try:
         review = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -305,11 +305,7 @@ class Assistant:
             refs = list(facets.refs)
         elif match.strength == "loose":
             refs = [r for r in table if r in strong] or strong
-        elif read.route == "list" and self.model is not None:
-            # Nothing the tables' columns filter on: the evidence model's facets decide.
-            facets = match_studies(read.clean.text, read.expansions, self.model.studies, self.digests)
-            refs = list(facets.refs) or strong
-        else:
+        else:  # the evidence model's facets (asked above) found nothing either
             refs = strong if read.route == "list" else []
         if read.route != "list" and not (match.strength == "group" and len(refs) <= 8):
             return []
@@ -449,11 +445,7 @@ class Assistant:
         ('trauma' ~ 'traumatic'), every part of a compound, or a common framing word."""
         if token in self.known_words or _stem(token) in self.known_stems or token in self.words.framing:
             return True
-        if len(token) >= 5:
-            prefix = token[: max(5, len(token) - 2)]
-            index = bisect.bisect_left(self._sorted_words, prefix)
-            return index < len(self._sorted_words) and self._sorted_words[index].startswith(prefix)
-        return False
+        return _shares_start(token, self._sorted_words)
 
     def meaning_carried(self, text: str, words: Sequence[str]) -> float:
         """How much of the question's meaning those words carry: 1 - cos(question, question without them)."""
@@ -513,10 +505,13 @@ _GLUE = "of|the|a|an|and|or|to|in|on|at|for|with|from|by|after|before|during|is|
 
 
 def _shares_start(token: str, words: Sequence[str]) -> bool:
-    """The token, or a word sharing its beginning ("australian" ~ "australia"), is among the sorted words."""
-    prefix = token[: max(5, len(token) - 2)]
+    """The token is among the sorted words, or (5 letters or more) a word sharing its beginning
+    is: "australian" ~ "australia", "trauma" ~ "traumatic". One binary search, no scan."""
+    prefix = token if len(token) < 5 else token[: max(5, len(token) - 2)]
     index = bisect.bisect_left(words, prefix)
-    return token in words or (len(token) >= 5 and index < len(words) and words[index].startswith(prefix))
+    if index == len(words):
+        return False
+    return words[index] == token if len(token) < 5 else words[index].startswith(prefix)
 
 
 def _without(text: str, words: Sequence[str]) -> str:
