@@ -75,10 +75,37 @@ def _numbers_as_digits(text: str) -> str:
     return re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(1).lower()], text, flags=re.I)
 
 
-def _terms(question: str, expansions: Sequence[str]) -> list[str]:
-    words = [t for t in tokenize(question) if t not in _FRAME and not t.isdigit()]
-    words += [t for t in tokenize(" ".join(expansions)) if t not in _FRAME and not t.isdigit()]
-    return list(dict.fromkeys(words))
+def _phrases(text: str) -> list[tuple[str, ...]]:
+    """The question's content phrases: runs of words between punctuation, function words and
+    framing words ("nursing homes", "long-term care", "assisted living"), each as its tokens.
+    A hyphenated word counts by its parts, as the studies' texts are tokenized."""
+    phrases: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for piece in re.findall(r"[\w'’-]+|[^\w\s]", text.lower()):
+        tokens = [t for t in tokenize(piece) if "-" not in t] or tokenize(piece)
+        tokens = [t for t in tokens if t not in _FRAME and not t.isdigit()]
+        if tokens:
+            run.extend(tokens)
+            continue
+        if run:
+            phrases.append(tuple(dict.fromkeys(run)))
+        run = []
+    if run:
+        phrases.append(tuple(dict.fromkeys(run)))
+    return phrases
+
+
+_UNWANTED = re.compile(r"\b(?:rather than|instead of|other than|except|excluding|apart from)\b([^,;.?!]*)", re.I)
+
+
+def _split_unwanted(question: str) -> tuple[str, str]:
+    """The question without its "rather than ..." clauses, and those clauses."""
+    unwanted = " , ".join(m.group(1) for m in _UNWANTED.finditer(question))
+    return _UNWANTED.sub(" , ", question), unwanted
+
+
+# An everyday synonym widens the search; it names what the question means less surely than its own words.
+_EXPANSION_WEIGHT = 0.4
 
 
 def match_studies(
@@ -89,13 +116,27 @@ def match_studies(
     the question's words, down to `ratio` of the best match (all of them when it names only conditions)."""
     tests = _constraints(question)
     pool = [s for s in studies if all(test(s) for test in tests)]
-    documents = {s.ref: Counter(tokenize(study_document(s, digests.get(s.ref)))) for s in studies}
-    terms = _terms(question, expansions)
-    # A term that most studies share names the review's topic, not what sets the listed ones apart.
+    documents = {s.ref: set(tokenize(study_document(s, digests.get(s.ref)))) for s in studies}
+    # A term that most studies share weighs little: it names the review's topic, not what sets
+    # the listed ones apart (but a list of everything that measured the topic is all of them).
     frequency = Counter(t for doc in documents.values() for t in doc)
     total = len(studies) or 1
-    weights = {t: math.log(1 + total / frequency[t]) for t in terms if frequency.get(t) and frequency[t] < 0.6 * total}
-    scores = {s.ref: sum(w for t, w in weights.items() if documents[s.ref].get(t)) for s in pool}
+    weight = {t: math.log(1 + total / n) for t, n in frequency.items()}
+    # "at home rather than in a group": what follows such a cue (to the end of its clause) is what
+    # the listed studies should not share.
+    asked, unwanted = _split_unwanted(question)
+    phrases = [(p, 1.0) for p in _phrases(asked)] + [(p, -1.0) for p in _phrases(unwanted)]
+    phrases += [(p, _EXPANSION_WEIGHT) for e in expansions for p in _phrases(e)]
+    # Each phrase counts once, by the share of its words a study has (rare words weighing more):
+    # a list of alternatives ("nursing homes, long-term care or assisted living") takes a study
+    # matching any one, and a rare side word ("one of its components") cannot outweigh the topic.
+    scored = [(tuple(t for t in p if t in weight), factor) for p, factor in phrases]
+    scored = [(p, factor) for p, factor in scored if p]
+    scores = {}
+    for study in pool:
+        doc = documents[study.ref]
+        scores[study.ref] = sum(factor * sum(weight[t] for t in p if t in doc) / sum(weight[t] for t in p)
+                                for p, factor in scored)
     best = max(scores.values(), default=0.0)
     if best > 0:
         chosen = [ref for ref, score in scores.items() if score >= ratio * best]

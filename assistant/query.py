@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+from assistant.retrieve import STOPWORDS
+
 Route = str  # list | numeric | definition | overview | effect | contrast | fact | help
 
 HELP_TEXT = (
@@ -130,7 +132,7 @@ def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:
 
 # Routes in the order they are tried; the first whose pattern matches wins.
 _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
-    ("list", re.compile(r"\b(which|what|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|authors|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b")),
+    ("list", re.compile(r"\b(which|what|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|authors|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bwhich\b(\s+(of|the|[\w-]+)){0,3}\s+(programmes|programs|interventions|cohorts|experiments)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b")),
     ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),
     ("numeric", re.compile(r"\b(how many|how much|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
     ("definition", re.compile(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b")),
@@ -184,11 +186,18 @@ def expand_terms(question: str, glossary: dict[str, str], lexicon: Mapping[str, 
             expansions.append(replacement)
     lowered = question.lower()
     for abbreviation, expansion in glossary.items():
-        if re.search(rf"(?<![\w-]){re.escape(abbreviation.lower())}(?![\w-])", lowered):
+        if _names_abbreviation(question, abbreviation):
             expansions.append(expansion)
         elif len(expansion) > 8 and expansion.lower() in lowered:
             expansions.append(abbreviation)
     return tuple(dict.fromkeys(expansions))
+
+
+def _names_abbreviation(question: str, abbreviation: str) -> bool:
+    """The question names the abbreviation: in any case ("msc"), except one that is also a
+    common word ("OR" for odds ratio, "AS"), which counts only as written, in capitals."""
+    flags = re.NOFLAG if abbreviation.lower() in STOPWORDS else re.IGNORECASE
+    return bool(re.search(rf"(?<![\w-]){re.escape(abbreviation)}(?![\w-])", question, flags))
 
 
 _GENERIC_NAME_WORDS = {"program", "programme", "scale", "questionnaire", "inventory", "version", "the", "of", "for",
@@ -201,7 +210,7 @@ def named_entities(question: str, glossary: dict[str, str]) -> tuple[str, ...]:
     words = set(re.findall(r"[a-z0-9]+", lowered))
     found = []
     for abbreviation, expansion in glossary.items():
-        if re.search(rf"(?<![\w-]){re.escape(abbreviation.lower())}(?![\w-])", lowered):
+        if _names_abbreviation(question, abbreviation):
             found.append(abbreviation)
             continue
         core = set(re.findall(r"[a-z0-9]+", re.sub(r"\([^)]*\)", "", expansion.split(",")[0]).lower())) - _GENERIC_NAME_WORDS

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from ingest.records import Passage
 
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     "a an and are as at be been being but by can could did do does doing for from had has have how i if in into is it "
     "its me my of on or our so such than that the their them then there these they this those to was we were what "
     "when where which who whom why will with would you your about also any all more most other some very just "
@@ -36,7 +36,7 @@ def tokenize(text: str) -> list[str]:
             token = token[:-2]
         parts = [token, *token.split("-")] if "-" in token else [token]
         for part in parts:
-            if not part or part in _STOPWORDS:
+            if not part or part in STOPWORDS:
                 continue
             tokens.append(_fold(part))
     return tokens

@@ -288,6 +288,10 @@ class Assistant:
         studies behind the strongest claims."""
         if read.route != "list" and (focus or read.route not in ("overview", "effect", "contrast")):
             return []
+        if len(focus) == 1 and not read.is_followup:
+            # "Smith's study: which questionnaires?" asks about that study, not for a list (a
+            # follow-up's "did any of them" may still mean the earlier list).
+            return []
         match = structured_matches(read, self.study_records, self.library.glossary)
         table = [r.ref for r in match.records]
         strong = _refs_of_claims(claims, focus)

@@ -77,3 +77,25 @@ def test_assistant_studies_prints_what_the_assistant_believes(index_settings) ->
     studies = {s["ref"]: s for s in json.loads(done.stdout)}
     assert studies[22]["design"] == "RCT" and studies[22]["n"] == 81
     assert {i["abbreviation"] for i in studies[22]["instruments"]} == {"SCS", "FFMQ", "PSS", "SMBQ"}
+
+
+@needs_review2
+def test_a_list_of_alternative_settings_takes_the_studies_of_each_of_them(review2) -> None:
+    from assistant.facets import match_studies
+
+    digests = {d.ref: d for d in review2.digests}
+    asked = match_studies("Which studies were done in nursing homes, long-term care or assisted living?", (),
+                          review2.model.studies, digests)
+    assert {25, 28, 35} <= set(asked.refs)  # one study per setting the question names
+    home = match_studies("Which exercise programmes were done at home rather than in a group?", (),
+                         review2.model.studies, digests)
+    assert {21, 24, 36} & set(home.refs) and 18 not in home.refs  # 18: supervised group walking only
+
+
+def test_an_abbreviation_that_is_also_a_common_word_counts_only_in_capitals() -> None:
+    from assistant.query import expand_terms, named_entities
+
+    glossary = {"OR": "odds ratio", "MSC": "Mindful Self-Compassion"}
+    assert "odds ratio" not in expand_terms("nursing homes or assisted living", glossary, {})
+    assert "odds ratio" in expand_terms("what was the OR for walking?", glossary, {})
+    assert named_entities("did msc help?", glossary) == ("MSC",)  # typed in lower case, still the programme
