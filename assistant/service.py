@@ -19,6 +19,7 @@ from assistant.facets import match_studies
 from assistant.spelling import Speller, fold
 from assistant.studies import described_study, named_studies, structured_matches
 from assistant.retrieval_cache import retrieval_structures
+from ingest.chunking import split_sentences
 from ingest.index import get_embeddings, open_index, passage_vectors
 from common.errors import EvidenceError
 from common.settings import Settings, get_settings
@@ -368,12 +369,56 @@ class Assistant:
         if unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max:
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
-        uncovered = self.uncovered_terms(read, hits, named)
+        if not named and self.settings.answer.scope_from_review and (reason := self._outside_period(read.clean.text) or self._excluded_topic(read)):
+            return reason
+        # A question naming a study the review cites is about the corpus: its other words are
+        # what it asks of that study, not a topic the corpus lacks.
+        uncovered = self.uncovered_terms(read, hits, named) if not named else []
         if uncovered and self.evidence_gain(read.context, uncovered) >= self.settings.answer.uncovered_gain_max:
             # Named rarest first: "sleep" says what is missing, "problems" does not.
             rarest = sorted(uncovered, key=lambda w: -min((self.idf.get(t, 99.0) for t in tokenize(w)), default=0.0))
             return (f"The review and the abstracts it cites say nothing that answers this about {', '.join(rarest[:2])}, "
                     "so I cannot answer it from them.")
+        return None
+
+    def _outside_period(self, question: str) -> str | None:
+        """A period the question asks about ("the 1990s", "before 2005") in which none of the
+        included studies was published."""
+        years = sorted({s.year for s in (self.model.studies if self.model else ()) if s.year and (s.in_tables or s.design)})
+        if not years:
+            return None
+        asked = None
+        if decade := re.search(r"\b((?:19|20)\d)0['’]?s\b|['’](\d)0s\b", question):
+            start = int(decade.group(1)) * 10 if decade.group(1) else (1900 if int(decade.group(2)) >= 3 else 2000) + int(decade.group(2)) * 10
+            asked, period = range(start, start + 10), f"the {start}s"
+        elif bound := re.search(r"\b(before|prior to|earlier than|after|since|later than)\s+((?:19|20)\d{2})\b", question, re.I):
+            year = int(bound.group(2))
+            word = bound.group(1).lower()
+            asked = range(0, year) if word in ("before", "prior to", "earlier than") else range(year + (word != "since"), 10_000)
+            period = f"{word} {year}"
+        if asked is None or any(y in asked for y in years):
+            return None
+        return (f"None of the studies this review includes is from {period}: they were published between "
+                f"{years[0]} and {years[-1]}, so I cannot say what studies from then found.")
+
+    def _excluded_topic(self, read: ReadQuestion) -> str | None:
+        """A topic of the question that the review names only to exclude it ("studies were
+        excluded if they focused on people with dementia"): the review has no evidence on it by design."""
+        if _ASKS_SELECTION.search(read.clean.text):
+            return None  # a question about the selection itself is answered from those sentences
+        understood = lexicon_words(read.clean.text, self.words.lexicon)
+        for word in dict.fromkeys(re.findall(r"[^\W\d_][\w'’-]*[^\W_]", read.clean.text)):
+            tokens = [t for t in tokenize(word) if t not in self.words.framing and t in self.known_words]
+            if not tokens or word.lower() in understood or self._names_a_reference(word):
+                continue
+            token = tokens[0]
+            holding = [sentence for index, _ in self.retriever.lexical(token, 50)
+                       for sentence in split_sentences(self.retriever.passages[index].text) if token in tokenize(sentence)]
+            if holding and all(_EXCLUDES.search(sentence) for sentence in holding):
+                # The clause that names it, not a whole list of criteria.
+                clause = next(c for c in re.split(r";\s*", holding[0]) if token in tokenize(c)).strip()
+                shown = clause if clause == holding[0].strip() else f"…{clause}…"
+                return f"The review excluded studies of {word} by design (“{shown}”), so it has no evidence to answer this."
         return None
 
     def uncovered_terms(self, read: ReadQuestion, hits: Sequence[Hit], named: Sequence[int] = ()) -> list[str]:
@@ -464,6 +509,9 @@ class Assistant:
 
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
+# How reviews word their exclusion criteria and the records they excluded.
+_EXCLUDES = re.compile(r"\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|\bwere not included\b", re.IGNORECASE)
+_ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his)\b", re.IGNORECASE)

@@ -21,6 +21,7 @@ ABLATIONS: tuple[tuple[str, Override], ...] = (
     ("no everyday lexicon (word list)", {"answer": {"everyday_lexicon": False}}),
     ("no framing words (word list)", {"answer": {"framing_words": False}}),
     ("no evidence-gain abstention", {"answer": {"uncovered_gain_max": 10.0}}),
+    ("no scope from the review's criteria and years", {"answer": {"scope_from_review": False}}),
 )
 
 

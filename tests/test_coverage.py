@@ -1,0 +1,44 @@
+"""Questions the corpus cannot answer are declined with what is missing, read from the review
+itself: a topic its eligibility criteria exclude, a period none of its studies comes from.
+Run on the second review (another field), so nothing here leans on the seed review's words."""
+from __future__ import annotations
+
+import pytest
+
+from common.settings import PROJECT_ROOT, Settings
+
+REVIEW2 = PROJECT_ROOT.parent / "shared" / "fixtures" / "review2"
+
+
+@pytest.fixture(scope="module")
+def review2_assistant(tmp_path_factory):
+    if not (REVIEW2 / "review.txt").exists():
+        pytest.skip(f"{REVIEW2} is not beside the checkout")
+    from assistant.service import Assistant
+    from ingest.index import build_index
+
+    settings = Settings(chroma_dir=tmp_path_factory.mktemp("review2") / "chroma", corpus_dir=REVIEW2, review="review2")
+    build_index(settings, progress=False)
+    return Assistant.load(settings)
+
+
+def test_a_population_the_review_excluded_is_declined_with_its_criterion(review2_assistant) -> None:
+    answer = review2_assistant.ask("Is exercise safe and effective for older adults with bipolar disorder?")
+    assert answer.abstained and not answer.citations
+    assert "excluded" in answer.answer and "bipolar disorder" in answer.answer  # quotes the criterion
+
+
+def test_a_decade_none_of_the_studies_comes_from_is_declined_with_their_years(review2_assistant) -> None:
+    answer = review2_assistant.ask("What did exercise trials published in the 1990s find for late-life depression?")
+    assert answer.abstained and "1990s" in answer.answer
+    years = sorted(s.year for s in review2_assistant.model.studies if s.in_tables)
+    assert f"between {years[0]} and {years[-1]}" in answer.answer
+
+
+def test_questions_about_the_selection_or_a_covered_period_are_still_answered(review2_assistant) -> None:
+    for question in ("How many full texts were excluded, and for what reasons?",
+                     "What did tai chi studies published since 2015 find?",
+                     "The South African cohort found no link for muscle-strengthening activity but Thorsen found a big "
+                     "effect of resistance training: do these conflict?"):
+        answer = review2_assistant.ask(question)
+        assert not answer.abstained and answer.citations, question
