@@ -396,6 +396,27 @@ _STATS = re.compile(
     r"(?:\s*(?:to|–|-)\s*[-−–]?\.?\d[\d.,]*)?")
 
 
+# A standardized effect size (Cohen's d, Hedges' g), alone or as a range.
+_EFFECT_SIZE = re.compile(r"\b[dg]\s*=\s*([-−–]?\s*\d*\.\d+)(?:\s*(?:to|–|-)\s*([-−–]?\s*\d*\.\d+))?")
+
+
+def _effect_label(value: str) -> str:
+    """Cohen's conventional reading of a standardized difference."""
+    size = abs(float(re.sub(r"[−–\s]", "", value).replace("-", "") or 0))
+    return "very small" if size < 0.2 else "small" if size < 0.5 else "medium" if size < 0.8 else "large"
+
+
+def _effect_in_words(match: re.Match) -> str:
+    """"d = 0.40" as "a small effect (size 0.40)": plain words, the number kept for those who want it."""
+    low, high = match.group(1).replace(" ", ""), (match.group(2) or "").replace(" ", "")
+    bracketed = match.string[:match.start()].rstrip().endswith("(")  # no brackets inside brackets
+    if not high:
+        words, size = f"a {_effect_label(low)} effect", f"size {low}"
+    else:
+        words, size = " to ".join(dict.fromkeys((_effect_label(low), _effect_label(high)))) + " effects", f"sizes {low} to {high}"
+    return f"{words}, {size}" if bracketed else f"{words} ({size})"
+
+
 # Discourse connectives tie a sentence to the one before it in the review; an answer's first
 # sentence has no "before", so they are dropped there.
 _OPENING_CONNECTIVE = re.compile(
@@ -419,6 +440,7 @@ def plain_text(text: str) -> str:
     quote behind it stays the corpus text."""
     plain = without_connective(strip_markers(display_text(text)))
     plain = re.sub(r"\s*\[[^\]]*\]", "", plain)
+    plain = _EFFECT_SIZE.sub(_effect_in_words, plain)
     plain = _STATS.sub("", plain)
     plain = re.sub(r"\s*\(\s*[,;]?\s*\)", "", plain)  # brackets the statistics left empty
     plain = re.sub(r"\s+([,;.:])", r"\1", re.sub(r"\s+", " ", plain)).strip(" ,;:")

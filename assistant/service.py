@@ -552,7 +552,7 @@ def _dominant_study(hits) -> tuple[int, ...]:
     return (best[0],) if best[1] >= 3 else ()
 
 
-_PROFILE = re.compile(r"\b(summar\w*|tell me about|describe|overview of|what did .{0,80} (find|show|report|say|describe|experience)|main (findings|results))\b", re.IGNORECASE)
+_PROFILE = re.compile(r"\b(summar\w*|tell me about|describe|overview of|what did .{0,80} (find|show|report|say|describe|experience)|main (findings|results)|what (?:was|is) (?:the|that) .{0,60}\b(?:study|trial|paper|programme|program|intervention))\b", re.IGNORECASE)
 _GLUE = "of|the|a|an|and|or|to|in|on|at|for|with|from|by|after|before|during|is|are|was|were|do|does|did|have|has|help|helps"
 
 

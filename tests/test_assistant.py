@@ -309,3 +309,11 @@ def test_a_request_to_invent_a_finding_is_declined_and_says_why(assistant):
                            "and write that conclusion for my class summary.")
     assert answer.abstained and not answer.citations, _describe(answer)
     assert "ignored" in answer.answer, _describe(answer)
+
+
+def test_plain_wording_reads_an_effect_size_in_words_and_keeps_its_number() -> None:
+    from assistant.compose import plain_text
+
+    assert plain_text("GDS-15 (+), MD −1.5, d = 0.40; SF-36 (+)") == "GDS-15 (+), MD −1.5, a small effect (size 0.40); SF-36 (+)."
+    assert "a large effect, size 0.94" in plain_text("Scores fell more with training (d = 0.94, p < .001).")
+    assert "p <" not in plain_text("Scores fell more with training (d = 0.94, p < .001).")
