@@ -19,7 +19,7 @@ from ingest.tables import normalise_design
 INTERVENTION_DESIGNS = ("RCT", "non-randomized trial", "pre-post")
 # Words that frame a list question rather than name what the studies share.
 _FRAME = set(tokenize("which what list name any every all give show include included review paper papers trial trials "
-                      "survey surveys work works table tables main additional ones kind kinds"))
+                      "survey surveys work works table tables main additional ones kind kinds even ever still just"))
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ def _constraints(question: str) -> list:
         tests.append(lambda s, d=design: s.design == d)
     elif re.search(r"\b(intervention|training|experimental|trials?)\b.{0,12}\b(stud(y|ies)|trials?)\b|\btrials\b", question, re.I):
         tests.append(lambda s: s.design in INTERVENTION_DESIGNS)
+    if _ASKS_NULL.search(question):
+        tests.append(_null_or_harm)
     at_most = re.search(r"\b(?:fewer|less) than (\d+)|\b(\d+) or fewer\b|\bat most (\d+)|\bunder (\d+)", question, re.I)
     if at_most:
         limit = int(next(g for g in at_most.groups() if g))
@@ -64,6 +66,31 @@ def _constraints(question: str) -> list:
     elif re.search(r"\bfollow(ed)?[- ]?(up|them up|people up)\b", question, re.I):
         tests.append(lambda s: bool(s.follow_up) and not s.follow_up.lower().startswith("no"))
     return tests
+
+
+# "Which studies found no benefit, or even harm?": a question about findings that went nowhere or the wrong way.
+_ASKS_NULL = re.compile(r"\b(no (?:benefit|effect|improvement|difference|change|link|association)s?|(?:not|n[o']t) (?:help|work|improve|reduce)|"
+                        r"did ?n[o']t (?:help|work|improve|reduce)|harm(?:ful|ed)?|worse(?:ned)?|wrong (?:way|direction)|backfired?|"
+                        r"null|non-?significant|not significant)\b", re.IGNORECASE)
+
+
+_WORSE = re.compile(r"\bfavou?r(?:ing|ed|s) (?:the )?(?:control|comparison)|\bworse(?:ned)?\b|\bdeteriorat", re.IGNORECASE)
+
+
+def primary_direction(study: Study) -> str:
+    """The direction of a study's first outcome that states one (its tables print the primary outcome first)."""
+    return next((o.direction for o in study.outcomes if o.direction != "unclear"), "unclear")
+
+
+def _null_or_harm(study: Study) -> bool:
+    """A trial whose primary outcome did not improve (no difference, or worse), or an observational
+    study that found no association. An observational "negative" is a lower risk, not a harm."""
+    direction = primary_direction(study)
+    if study.design in INTERVENTION_DESIGNS:
+        # "negative" alone may be a fall in a symptom (a benefit); a harm is said in words.
+        primary = next((o for o in study.outcomes if o.direction != "unclear"), None)
+        return direction == "none" or bool(primary and _WORSE.search(primary.text))
+    return direction == "none" and study.design in ("longitudinal", "cross-sectional")
 
 
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
@@ -110,12 +137,17 @@ _EXPANSION_WEIGHT = 0.4
 
 def match_studies(
     question: str, expansions: Sequence[str], studies: Sequence[Study], digests: Mapping[int, Digest],
-    *, ratio: float = 0.5,
+    *, ratio: float = 0.5, topic: str = "",
 ) -> FacetMatch:
     """The studies a list question asks for: those satisfying its conditions whose facets share
     the question's words, down to `ratio` of the best match (all of them when it names only conditions)."""
     tests = _constraints(question)
     pool = [s for s in studies if all(test(s) for test in tests)]
+    if not pool and _null_or_harm in tests:
+        # No study's record states a null or adverse primary outcome (directions read from words
+        # can miss them): the question's words decide alone.
+        tests = [test for test in tests if test is not _null_or_harm]
+        pool = [s for s in studies if all(test(s) for test in tests)]
     documents = {s.ref: set(tokenize(study_document(s, digests.get(s.ref)))) for s in studies}
     # A term that most studies share weighs little: it names the review's topic, not what sets
     # the listed ones apart (but a list of everything that measured the topic is all of them).
@@ -124,7 +156,7 @@ def match_studies(
     weight = {t: math.log(1 + total / n) for t, n in frequency.items()}
     # "at home rather than in a group": what follows such a cue (to the end of its clause) is what
     # the listed studies should not share.
-    asked, unwanted = _split_unwanted(question)
+    asked, unwanted = _split_unwanted(_ASKS_NULL.sub(" , ", question))
     phrases = [(p, 1.0) for p in _phrases(asked)] + [(p, -1.0) for p in _phrases(unwanted)]
     phrases += [(p, _EXPANSION_WEIGHT) for e in expansions for p in _phrases(e)]
     # Each phrase counts once, by the share of its words a study has (rare words weighing more):
@@ -132,6 +164,11 @@ def match_studies(
     # matching any one, and a rare side word ("one of its components") cannot outweigh the topic.
     scored = [(tuple(t for t in p if t in weight), factor) for p, factor in phrases]
     scored = [(p, factor) for p, factor in scored if p]
+    if tests:
+        # The conditions pick the set; the review's topic (its title and keywords, `topic`, or
+        # words most studies share) cannot narrow it.
+        topical = set(tokenize(topic))
+        scored = [(p, factor) for p, factor in scored if not all(t in topical or frequency[t] >= 0.6 * total for t in p)]
     scores = {}
     for study in pool:
         doc = documents[study.ref]

@@ -48,6 +48,7 @@ class Assistant:
         )
         self.model = index.model
         self.scope = scope_statement(index.review)
+        self._topic = " ".join((index.review.title, *index.review.keywords))
         self.reference_count = len(index.references)
         # Saved beside the index at ingest; built here only for an index without them.
         structures = retrieval_structures(settings, index)
@@ -305,7 +306,7 @@ class Assistant:
                 best = _refs_of_claims([c for c in claims if re.search(match.programme, c.text, re.IGNORECASE)], focus, ratio=0.85)
                 refs += [r for r in best if r not in self.library.records and r not in refs]
         elif read.route == "list" and self.model is not None and (facets := match_studies(
-                read.clean.text, read.expansions, self.model.studies, self.digests)).refs:
+                read.clean.text, read.expansions, self.model.studies, self.digests, topic=self._topic)).refs:
             # Outcome or sample words only: the evidence model's facets decide, not the first claims.
             refs = list(facets.refs)
         elif match.strength == "loose":

@@ -99,3 +99,14 @@ def test_an_abbreviation_that_is_also_a_common_word_counts_only_in_capitals() ->
     assert "odds ratio" not in expand_terms("nursing homes or assisted living", glossary, {})
     assert "odds ratio" in expand_terms("what was the OR for walking?", glossary, {})
     assert named_entities("did msc help?", glossary) == ("MSC",)  # typed in lower case, still the programme
+
+
+@needs_review2
+def test_a_list_of_studies_that_found_no_benefit_or_harm_follows_their_primary_outcome(review2) -> None:
+    from assistant.facets import match_studies
+
+    digests = {d.ref: d for d in review2.digests}
+    asked = match_studies("Which studies found no benefit, or even harm, from exercise on depressive symptoms?", (),
+                          review2.model.studies, digests, topic=" ".join((review2.review.title, *review2.review.keywords)))
+    # Tables 1-2: null primary outcomes (27, 29, 33, 36), the trial favouring its control (25), the null cohort (39).
+    assert set(asked.refs) == {25, 27, 29, 33, 36, 39}
