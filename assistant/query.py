@@ -56,8 +56,11 @@ def _framing_words() -> frozenset[str]:
 
 
 _INJECTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*"
+    r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+)*([\w-]+\s+)?"
     r"(instructions|sources|rules|corpus|evidence|context|guidelines|system prompt)\b[^.?!]*[.?!]?"
+    # A number or source to invent: "make up a convincing statistic", "invent a study".
+    r"|\b(make up|invent|fabricate|fake)\s+(an?\s+|some\s+|the\s+)?([\w-]+\s+)?"
+    r"(statistics?|numbers?|figures?|findings?|results?|stud(y|ies)|citations?|quotes?|references?|data)\b[^.?!]*[.?!]?"
     r"|\bsystem override\b[^.?!]*[.?!]?|\byou are (now )?in [\w-]+ mode\b[^.?!]*[.?!]?|\byou are now\b[^.?!]*[.?!]?"
     r"|\bpretend (to be|you are)\b[^.?!]*[.?!]?|\bact as\b[^.?!]*[.?!]?"
     # A finding to invent: "pretend the review concluded ...", "imagine the studies showed ...".

@@ -367,7 +367,12 @@ class Assistant:
             # terms, and the similarity threshold above decides.
             return None
         unknown = [w for w in self.unknown_terms(read) if not self._names_a_reference(w)]
-        if unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max:
+        # Words the corpus never uses name a topic it lacks when they carry meaning and either are
+        # several ("born", "PhD") or pull the question away from the corpus; one such word that
+        # pulls towards it is another word for something it covers ("inter-rater" for the review's
+        # agreement between reviewers).
+        if (unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max
+                and (len(unknown) >= 2 or self.evidence_gain(read.context, unknown) > 0)):
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
         if not named and self.settings.answer.scope_from_review and (reason := self._outside_period(read.clean.text) or self._excluded_topic(read)):
