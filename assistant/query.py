@@ -78,7 +78,9 @@ _SCRIPT_URL = re.compile(r"\b(?:javascript|vbscript):\S*", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FOLLOWUP_CUE = re.compile(
     r"^(and|but|also|what about|how about|so|then|ok(ay)?|and what|was it|were they|did they|did it|is it|are they)\b"
-    r"|\b(it|its|they|them|their|that one|this one|that study|this study|that trial|those studies|these studies|the same|that|those|these|he|she)\b",
+    r"|\b(it|its|they|them|their|that one|this one|that study|this study|that trial|those studies|these studies|the same|that|those|these|he|she)\b"
+    # "Who was in the sample?": a part of a study already spoken of.
+    r"|\bthe (sample|participants|intervention|course|programme|program|trial|study|results|findings|effect)\b",
     re.IGNORECASE,
 )
 
@@ -235,9 +237,9 @@ def read_question(
     history = [clean_question(h, max_chars).text for h in history if h and h.strip()]
     followup = is_followup(clean.text, history) if clean.text else False
     route = classify_route(clean.text)
-    if followup and route in ("fact", "effect") and history:
+    if followup and route in ("fact", "effect", "numeric") and history:
         previous_route = classify_route(history[-1])
-        if previous_route == "list" and re.search(r"\b(they|those|these|them)\b", clean.text, re.IGNORECASE):
+        if previous_route == "list" and re.search(r"\b(they|those|these|them|each|every|both)\b", clean.text, re.IGNORECASE):
             route = "list"
     context = " ".join([*history[-2:], clean.text]) if followup else clean.text
     expansions = expand_terms(context, glossary or {}, (words or WordLists.load()).lexicon)

@@ -170,7 +170,7 @@ class Assistant:
             own = [c for c in claims if c.refs and set(c.refs) <= set(focus)]
             shared = [c for c in claims if set(c.refs) & set(focus) and c not in own]
             claims = own or shared or claims
-        refs = self._listed_refs(read, claims, focus)
+        refs = self._listed_refs(read, claims, focus, previous_refs)
         intro = _list_intro(len(refs))
         if not refs and 2 <= len(focus) <= 4 and self._names_each(read.clean.text, focus):
             # Two or more studies named together are compared: each gets its own line, side by side.
@@ -206,6 +206,10 @@ class Assistant:
             points = same + [c for c in points if c not in same]
             wanted = limit
         points = points[:wanted]
+        # More from the sources already cited costs the reader no new reference to check.
+        cited = {r for c in ([lead] if lead else []) + points for r in (c.refs or (0,))}
+        points += [c for c in chosen[1:] if c not in points and c.score >= floor
+                   and set(c.refs or (0,)) <= cited][: self.settings.answer.same_source_points]
         caveats: list[Claim] = []
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
@@ -284,10 +288,17 @@ class Assistant:
                 extra.append(Hit(passage, floor, float(vector @ query_vector), 0.0))
         return pool + extra
 
-    def _listed_refs(self, read: ReadQuestion, claims: Sequence[Claim], focus: Sequence[int]) -> list[tuple[int, str]]:
+    def _listed_refs(self, read: ReadQuestion, claims: Sequence[Claim], focus: Sequence[int],
+                     previous: Sequence[int] = ()) -> list[tuple[int, str]]:
         """The studies a list question (or a question about a named group of studies) asks for:
         table rows when the question names what the tables record, narrowed or completed by the
-        studies behind the strongest claims."""
+        studies behind the strongest claims. A follow-up to a list ("which of those…", "how long
+        did each last?") keeps to the studies the earlier answer listed."""
+        earlier = [r for r in dict.fromkeys(previous) if self._is_study(r)] if read.is_followup and read.route == "list" else []
+        if len(earlier) >= 2:
+            match = structured_matches(read, self.study_records, self.library.glossary)
+            narrowed = [r.ref for r in match.records if r.ref in earlier] if match.strength else earlier
+            return [(r, match.focus) for r in (narrowed or earlier)[:10]]
         if read.route != "list" and (focus or read.route not in ("overview", "effect", "contrast")):
             return []
         if len(focus) == 1 and not read.is_followup:
@@ -352,6 +363,12 @@ class Assistant:
         refs = tuple(c.ref for c in earlier.citations if c.ref)
         if not earlier.citations:
             return refs, ()
+        # A study the earlier question named or described is what "the sample" now points at.
+        named, _ = named_studies(earlier.question, self.references, self.known_words)
+        if not named and self.model is not None:
+            named = described_study(earlier.question, self.model.studies)
+        if 1 <= len(named) <= 4:
+            return refs, tuple(named)
         # "They"/"that study" point at the earlier answer's study only when it was about one study.
         return refs, (refs if len(set(refs)) <= 2 else ())
 
@@ -520,7 +537,8 @@ _EXCLUDES = re.compile(r"\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\binelig
 _ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
-                       r"the same (study|trial)|she|he|her|his)\b", re.IGNORECASE)
+                       r"the same (study|trial)|she|he|her|his|the (sample|participants|intervention|course|programme|program|trial|study))\b",
+                       re.IGNORECASE)
 
 
 def scope_statement(review) -> str:

@@ -41,6 +41,7 @@ class AnswerSettings(BaseModel):
     scope_from_review: bool = Field(True, description="Decline questions on what the review's eligibility criteria exclude, or on a period none of its studies comes from.")
     everyday_lexicon: bool = Field(True, description="Read questions with the everyday lexicon (assistant/data/everyday_lexicon.json).")
     framing_words: bool = Field(True, description="Never count framing words (assistant/data/framing_words.txt) as topics the corpus lacks.")
+    same_source_points: int = Field(2, description="Further points an answer may take from the sources it already cites.")
     point_ratio: float = Field(0.75, description="A supporting point must score at least this share of the lead claim's score.")
 
 

@@ -317,3 +317,18 @@ def test_plain_wording_reads_an_effect_size_in_words_and_keeps_its_number() -> N
     assert plain_text("GDS-15 (+), MD −1.5, d = 0.40; SF-36 (+)") == "GDS-15 (+), MD −1.5, a small effect (size 0.40); SF-36 (+)."
     assert "a large effect, size 0.94" in plain_text("Scores fell more with training (d = 0.94, p < .001).")
     assert "p <" not in plain_text("Scores fell more with training (d = 0.94, p < .001).")
+
+
+def test_a_follow_up_about_the_sample_stays_with_the_study_the_earlier_question_named(assistant) -> None:
+    earlier = "What did Finlay-Jones et al. (2015) find about self-compassion and stress?"
+    answer = assistant.ask("Who was in the sample and how many?", history=[earlier])
+    assert not answer.abstained
+    assert {c.ref for c in answer.citations} == {39} and "198" in answer.answer
+
+
+def test_a_follow_up_asking_about_each_listed_study_keeps_to_that_list(assistant) -> None:
+    earlier = "Which qualitative studies looked at mindfulness courses for trainee therapists?"
+    listed = {c.ref for c in assistant.ask(earlier).citations}
+    answer = assistant.ask("how long did each course last?", history=[earlier])
+    cited = {c.ref for c in answer.citations}
+    assert len(cited) >= 2 and cited <= listed | {0}
