@@ -397,7 +397,8 @@ _STATS = re.compile(
 
 
 # A standardized effect size (Cohen's d, Hedges' g), alone or as a range.
-_EFFECT_SIZE = re.compile(r"\b[dg]\s*=\s*([-−–]?\s*\d*\.\d+)(?:\s*(?:to|–|-)\s*([-−–]?\s*\d*\.\d+))?")
+_EFFECT_SIZE = re.compile(r"(?:\b(?:Cohen|Hedges)['’]s?\s+)?\b[dg]\s*([=<>≤≥])\s*([-−–]?\s*\d*\.\d+)(?:\s*(?:to|–|-)\s*([-−–]?\s*\d*\.\d+))?")
+_BOUND_WORDS = {">": "above ", "≥": "at least ", "<": "below ", "≤": "at most ", "=": ""}
 
 
 def _effect_label(value: str) -> str:
@@ -408,10 +409,10 @@ def _effect_label(value: str) -> str:
 
 def _effect_in_words(match: re.Match) -> str:
     """"d = 0.40" as "a small effect (size 0.40)": plain words, the number kept for those who want it."""
-    low, high = match.group(1).replace(" ", ""), (match.group(2) or "").replace(" ", "")
+    bound, low, high = _BOUND_WORDS[match.group(1)], match.group(2).replace(" ", ""), (match.group(3) or "").replace(" ", "")
     bracketed = match.string[:match.start()].rstrip().endswith("(")  # no brackets inside brackets
     if not high:
-        words, size = f"a {_effect_label(low)} effect", f"size {low}"
+        words, size = f"a {_effect_label(low)} effect", f"size {bound}{low}"
     else:
         words, size = " to ".join(dict.fromkeys((_effect_label(low), _effect_label(high)))) + " effects", f"sizes {low} to {high}"
     return f"{words}, {size}" if bracketed else f"{words} ({size})"
@@ -422,7 +423,7 @@ def _effect_in_words(match: re.Match) -> str:
 _OPENING_CONNECTIVE = re.compile(
     r"^(?:in (?:this regard|addition|fact|particular|turn|short|sum|summary|this sense|this context|this line)|moreover|"
     r"furthermore|additionally|also|thus|therefore|hence|accordingly|similarly|likewise|finally|lastly|firstly|secondly|"
-    r"on the other hand|along these lines|consistent with this|for (?:example|instance)|specifically|indeed|again|"
+    r"on the other hand|along these lines|consistent with this|for (?:example|instance)|specifically|indeed|again|here|"
     r"however|interestingly|notably|importantly|nevertheless|nonetheless|conversely|(?:in|by) contrast|overall|in general|"
     r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)(?:ly)?),\s+",
     re.IGNORECASE)
@@ -440,17 +441,40 @@ def plain_text(text: str) -> str:
     quote behind it stays the corpus text."""
     plain = without_connective(strip_markers(display_text(text)))
     plain = re.sub(r"\s*\[[^\]]*\]", "", plain)
+    plain = re.sub(r"\$([^$]{1,60})\$", r"\1", plain)  # inline TeX the review typeset ("$d > 0.8$")
     plain = _EFFECT_SIZE.sub(_effect_in_words, plain)
     plain = _STATS.sub("", plain)
     plain = re.sub(r"\s*\(\s*[,;]?\s*\)", "", plain)  # brackets the statistics left empty
+    # Asides in brackets without a number (an abbreviation, a scale's subscale) are the jargon a
+    # plain reader skips; bracketed numbers, effect sizes and signs ("(+)", "(ns)") stay.
+    plain = re.sub(r"\s*\((?![^()]*(?:\d|effect))(?=[^()]*[^\W\d_]{3})[^()]{1,60}\)", "", plain)
     plain = re.sub(r"\s+([,;.:])", r"\1", re.sub(r"\s+", " ", plain)).strip(" ,;:")
     plain = plain[:1].upper() + plain[1:]
     return plain if plain.endswith((".", "?", "!")) else plain + "."
 
 
+# A comma before a word that opens a clause of its own: the two halves read as two sentences.
+_CLAUSE_JOIN = re.compile(r",\s+(?:(but|whereas|although|though|while)\s+(?=\w+\s+\w+)|and\s+(?=(?:the|this|these|those|it|they|we|participants?|scores?)\b))")
+_JOIN_AS = {"but": "But ", "whereas": "By contrast, ", "although": "Even so, ", "though": "Even so, ", "while": "Meanwhile, ", None: ""}
+
+
+def _short_sentences(clause: str, longest: int = 18) -> list[str]:
+    """A long clause cut where a comma opens another clause ("…, but it …" → "… . But it …"), when both halves stay sentences."""
+    if len(clause.split()) <= longest:
+        return [clause]
+    match = next((m for m in _CLAUSE_JOIN.finditer(clause)
+                  if len(clause[:m.start()].split()) >= 6 and len(clause[m.end():].split()) >= 5), None)
+    if match is None:
+        return [clause]
+    rest = clause[match.end():]
+    rest = _JOIN_AS[match.group(1) and match.group(1).lower()] + (rest if match.group(1) else rest[:1].upper() + rest[1:])
+    return [clause[:match.start()], *_short_sentences(rest, longest)]
+
+
 def _plain_claim(claim: Claim) -> str:
-    """The claim in plain wording, its clauses joined by semicolons made sentences of their own."""
-    clauses = [c.strip() for c in plain_text(claim.text).rstrip(".").split("; ") if c.strip()]
+    """The claim in plain wording: its clauses joined by semicolons, or by a comma and a
+    conjunction in a long sentence, made sentences of their own."""
+    clauses = [s for c in plain_text(claim.text).rstrip(".").split("; ") if c.strip() for s in _short_sentences(c.strip())]
     text = ". ".join(c[:1].upper() + c[1:] for c in clauses)
     return f"{text} {_marker(claim)}." if claim.refs else f"{text}."
 

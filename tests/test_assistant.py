@@ -332,3 +332,14 @@ def test_a_follow_up_asking_about_each_listed_study_keeps_to_that_list(assistant
     answer = assistant.ask("how long did each course last?", history=[earlier])
     cited = {c.ref for c in answer.citations}
     assert len(cited) >= 2 and cited <= listed | {0}
+
+
+def test_plain_wording_cuts_a_long_sentence_at_its_clauses_and_drops_bracketed_jargon() -> None:
+    from assistant.compose import Claim, _plain_claim, plain_text
+
+    long = ("The single-case study found that the use of the app did not generate significant increases in "
+            "self-compassion, although it did improve levels of burnout and mindfulness.")
+    plain = _plain_claim(Claim(text=long, refs=(3,), quote=long, source="review", score=1.0, passage_id="x"))
+    assert plain.count(". ") == 1 and "Even so, it did improve" in plain
+    assert plain_text("Scores rose (positive self-compassion) after CFT (n = 12).") == "Scores rose after CFT (n = 12)."
+    assert "a large effect, size above 0.8" in plain_text("The increase was larger (Cohen's $d > 0.8$) online.")
