@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from assistant.retrieve import STOPWORDS
+from assistant.retrieve import STOPWORDS, tokenize
 
 Route = str  # list | numeric | definition | overview | effect | contrast | fact | help
 
@@ -51,7 +51,9 @@ def _lexicon() -> Mapping[str, str]:
 @lru_cache(maxsize=1)
 def _framing_words() -> frozenset[str]:
     lines = (_DATA / "framing_words.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(w for line in lines if not line.lstrip().startswith("#") for w in line.split())
+    words = [w for line in lines if not line.lstrip().startswith("#") for w in line.split()]
+    # Compared as tokens: each word's own stem counts too ("always" → "alway").
+    return frozenset(words) | {t for w in words for t in tokenize(w)}
 
 
 

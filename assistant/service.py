@@ -73,6 +73,10 @@ class Assistant:
                        tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))}
         self.known_words = self.retriever.vocabulary | facet_words
         self.known_stems = {_stem(w) for w in self.known_words}
+        # An everyday word the lexicon reads ("worried" → anxiety) is understood only when this
+        # corpus speaks of what it means; otherwise it names a topic the corpus lacks.
+        self._lexicon_here = {pattern: meaning for pattern, meaning in self.words.lexicon.items()
+                              if any(t in self.known_words for t in tokenize(meaning))}
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
         self._surnames = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]{4,}", r.label.split("(")[0])}
@@ -429,7 +433,7 @@ class Assistant:
         excluded if they focused on people with dementia"): the review has no evidence on it by design."""
         if _ASKS_SELECTION.search(read.clean.text):
             return None  # a question about the selection itself is answered from those sentences
-        understood = lexicon_words(read.clean.text, self.words.lexicon)
+        understood = lexicon_words(read.clean.text, self._lexicon_here)
         for word in dict.fromkeys(re.findall(r"[^\W\d_][\w'’-]*[^\W_]", read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing and t in self.known_words]
             if not tokens or word.lower() in understood or self._names_a_reference(word):
@@ -454,11 +458,11 @@ class Assistant:
         # A description names a study's facets in its own forms ("Australian" for Australia).
         facets = sorted({t for ref in named if self.model is not None and (s := self.model.study(ref)) is not None
                          for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
-        understood = lexicon_words(read.clean.text, self.words.lexicon)
+        understood = lexicon_words(read.clean.text, self._lexicon_here)
         uncovered = []
         for word in dict.fromkeys(re.findall(r"[^\W\d_][\w'’-]*[^\W_]", read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing]
-            if not tokens or word.lower() in understood or self._names_a_reference(word):
+            if not tokens or word.lower() in understood or self._names_a_reference(word) or _CONTRACTION.search(word):
                 continue
             if not any(t in passage for t in tokens for passage in near) and not any(_shares_start(t, facets) for t in tokens):
                 uncovered.append(word)
@@ -492,11 +496,13 @@ class Assistant:
 
     def unknown_terms(self, read: ReadQuestion) -> list[str]:
         """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
-        understood = lexicon_words(read.clean.text, self.words.lexicon)
+        understood = lexicon_words(read.clean.text, self._lexicon_here)
         words = re.findall(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]", read.clean.text.lower())
         acronyms = {w.lower() for w in re.findall(r"\b\w*[A-Z]\w*[A-Z]\w*\b", read.clean.text)}
         unknown = []
         for word in dict.fromkeys(words):
+            if _CONTRACTION.search(word):
+                continue  # "won't", "she'll": function words, whatever the corpus says
             # A short word that is no English word is a typo of a function word ("wich"), not a
             # topic; short acronyms ("BMI") and short words ("twin") are topics.
             parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not p.isdigit()
@@ -532,6 +538,7 @@ class Assistant:
 
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
+_CONTRACTION = re.compile(r"(?:n['’]t|['’](?:ll|re|ve|d|m))$", re.IGNORECASE)
 # How reviews word their exclusion criteria and the records they excluded.
 _EXCLUDES = re.compile(r"\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|\bwere not included\b", re.IGNORECASE)
 _ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)

@@ -42,3 +42,16 @@ def test_questions_about_the_selection_or_a_covered_period_are_still_answered(re
                      "effect of resistance training: do these conflict?"):
         answer = review2_assistant.ask(question)
         assert not answer.abstained and answer.citations, question
+
+
+def test_an_everyday_word_for_an_outcome_this_review_never_measured_is_declined(review2_assistant) -> None:
+    # The everyday lexicon reads "anxious" as anxiety; this review has no anxiety outcome at all.
+    answer = review2_assistant.ask("Did the exercise trials make older people less anxious?")
+    assert answer.abstained and not answer.citations
+
+
+def test_words_about_the_asker_or_the_answers_form_are_not_missing_topics(review2_assistant) -> None:
+    for question in ("does walking help? my mum won't do classes but she'll happily walk",
+                     "Give me the take-home message of this review in a couple of sentences."):
+        answer = review2_assistant.ask(question)
+        assert not answer.abstained and answer.citations, question
