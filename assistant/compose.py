@@ -147,7 +147,7 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
     return overlap + bonus
 
 
-def _claim_from_sentence(sentence: Sentence, passage: Passage, score: float) -> Claim:
+def claim_from_sentence(sentence: Sentence, passage: Passage, score: float) -> Claim:
     text = normalise_markers(display_text(sentence.text)) if passage.source == "review" else sentence.text
     quote = normalise_markers(quotable_text(sentence.text)) if passage.source == "review" else sentence.text
     return Claim(text=text, refs=sentence.refs, quote=quote, source=passage.source, score=score,
@@ -217,7 +217,7 @@ def rank_claims(
             continue
         for sentence in passage.sentences:
             score = passage_weight * 0.5 + sentence_score(sentence, weights, read)
-            claims.append(_claim_from_sentence(sentence, passage, score))
+            claims.append(claim_from_sentence(sentence, passage, score))
     # Rounded with a content tie-break, so equal claims come in the same order in every process.
     claims.sort(key=lambda c: (-round(c.score, 9), c.passage_id, c.quote))
     return claims

@@ -11,7 +11,7 @@ import numpy as np
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-from assistant.compose import CONTRAST_CUE, table_quote, Claim, Library, table_claims, compose, pick_claims, rank_claims, study_line
+from assistant.compose import CONTRAST_CUE, claim_from_sentence, table_quote, Claim, Library, table_claims, compose, pick_claims, rank_claims, study_line
 from assistant.query import HELP_TEXT, ReadQuestion, WordLists, lexicon_words, read_question, strip_markup
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
@@ -210,6 +210,7 @@ class Assistant:
             points = same + [c for c in points if c not in same]
             wanted = limit
         points = points[:wanted]
+        points = self._with_enumerations(lead, points)
         # More from the sources already cited costs the reader no new reference to check.
         cited = {r for c in ([lead] if lead else []) + points for r in (c.refs or (0,))}
         points += [c for c in chosen[1:] if c not in points and c.score >= floor
@@ -218,6 +219,45 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _with_enumerations(self, lead: Claim | None, points: list[Claim]) -> list[Claim]:
+        """A sentence that announces a list ("This review has several limitations.") is followed
+        by the sentences that enumerate it ("First, …", "Second, …", "Finally, …"): they are what
+        it means, so they come right after it."""
+        chosen = ([lead] if lead else []) + points
+        shown = {c.quote for c in chosen}
+        expanded: list[Claim] = []
+        for claim in points:
+            expanded.append(claim)
+            for item in self._enumerated_after(claim):
+                if item.quote not in shown:
+                    expanded.append(item)
+                    shown.add(item.quote)
+        if lead is not None:
+            expanded = [c for c in self._enumerated_after(lead) if c.quote not in {p.quote for p in points}] + expanded
+        return expanded
+
+    def _enumerated_after(self, claim: Claim) -> list[Claim]:
+        position = self.retriever.position.get(claim.passage_id)
+        if position is None:
+            return []
+        passage = self.retriever.passages[position]
+        sentences = list(passage.sentences)
+        following = self._next_prose.get(passage.order) if passage.kind == "prose" else None
+        at = next((i for i, s in enumerate(sentences) if claim_from_sentence(s, passage, 0.0).quote == claim.quote), None)
+        if at is None:
+            return []
+        after = [(s, passage) for s in sentences[at + 1:]]
+        if following is not None:
+            after += [(s, following) for s in following.sentences]
+        items = []
+        for sentence, source in after:
+            if not _ENUMERATED.match(sentence.text.strip()):
+                break
+            items.append(claim_from_sentence(sentence, source, claim.score * 0.99))
+            if re.match(r"(finally|lastly)\b", sentence.text.strip(), re.IGNORECASE):
+                break
+        return items if len(items) >= 2 else []
 
     def _names_each(self, question: str, refs: Sequence[int]) -> bool:
         """The question names each of these studies apart (two surnames, or one author's two years),
@@ -538,6 +578,8 @@ class Assistant:
 
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
+# The items of a list the review spells out sentence by sentence.
+_ENUMERATED = re.compile(r"(first|second|third|fourth|fifth|sixth|seventh|finally|lastly|firstly|secondly|thirdly)(ly)?\b,?\s", re.IGNORECASE)
 _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:ll|re|ve|d|m))$", re.IGNORECASE)
 # How reviews word their exclusion criteria and the records they excluded.
 _EXCLUDES = re.compile(r"\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|\bwere not included\b", re.IGNORECASE)

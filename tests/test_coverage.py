@@ -55,3 +55,10 @@ def test_words_about_the_asker_or_the_answers_form_are_not_missing_topics(review
                      "Give me the take-home message of this review in a couple of sentences."):
         answer = review2_assistant.ask(question)
         assert not answer.abstained and answer.citations, question
+
+
+def test_a_sentence_announcing_a_list_brings_the_sentences_that_enumerate_it(review2_assistant) -> None:
+    answer = review2_assistant.ask("For a lecture slide: what are the main limitations the authors list?")
+    # The Limitations paragraph: "This review has several limitations. First, … Second, … Third, …"
+    for item in ("meta-analysis", "self-reported", "follow-up"):
+        assert item in answer.answer, item
