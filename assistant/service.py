@@ -116,8 +116,14 @@ class Assistant:
         previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
         named, unknown_named = named_studies(read.clean.text, self.references, self.known_words)
-        if not named and not unknown_named and self.model is not None:
-            named = described_study(read.clean.text, self.model.studies)
+        if not unknown_named and self.model is not None:
+            # "The nursing home trial got worse when the chair yoga one got better": each side of a
+            # comparison may name or describe its own study.
+            sides = self._study_per_side(read.clean.text)
+            if len(set(sides) | set(named)) >= 2 and len(sides) >= 2:
+                named = tuple(dict.fromkeys((*named, *sides)))
+            elif not named:
+                named = described_study(read.clean.text, self.model.studies)
         boosts = {r: 0.05 for r in previous_refs}
         boosts.update({r: 0.1 for r in named})
         hits = self.retriever.search(
@@ -171,7 +177,7 @@ class Assistant:
             claims = sorted(claims, key=lambda c: (-round(c.score + (0.15 if c.source == "review" else -0.1), 9), c.passage_id, c.quote))
         if focus:
             # A question about particular studies is answered from their own sentences.
-            own = [c for c in claims if c.refs and set(c.refs) <= set(focus)]
+            own = [c for c in claims if (c.refs and set(c.refs) <= set(focus)) or (not c.refs and self._goes_on_about(c, focus))]
             shared = [c for c in claims if set(c.refs) & set(focus) and c not in own]
             claims = own or shared or claims
         refs = self._listed_refs(read, claims, focus, previous_refs)
@@ -184,7 +190,8 @@ class Assistant:
             study_lines = [self._study_line(r, claims, record_focus, read.clean.text) for r, record_focus in refs]
             listed = {r for r, _ in refs}
             # Beside the list, only the text's own sentences about the listed studies.
-            claims = [c for c in claims if c.refs and set(c.refs) <= listed and not c.passage_id.startswith("table:")
+            claims = [c for c in claims if ((c.refs and set(c.refs) <= listed) or (not c.refs and self._goes_on_about(c, listed)))
+                      and not c.passage_id.startswith("table:")
                       and not any(c.quote == line.quote for line in study_lines)]
             few = len(refs) <= 2  # one or two studies: say more about each
             chosen = pick_claims(claims, 3 if few else 2, per_study=3 if few else 1)
@@ -219,6 +226,33 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _goes_on_about(self, claim: Claim, focus: Sequence[int]) -> bool:
+        """A review sentence without a marker that follows one citing these studies in its
+        paragraph: it goes on about them ("… nursing homes [25] is the most important caution.
+        Frail residents … may experience a demanding programme as tiring …")."""
+        position = self.retriever.position.get(claim.passage_id)
+        if position is None or claim.source != "review":
+            return False
+        sentences = self.retriever.passages[position].sentences
+        passage = self.retriever.passages[position]
+        for before, sentence in zip(sentences, sentences[1:]):
+            if claim_from_sentence(sentence, passage, 0.0).quote == claim.quote:
+                return bool(set(before.refs) & set(focus))
+        return False
+
+    def _study_per_side(self, question: str) -> tuple[int, ...]:
+        """The one study each side of a comparison points at, by name or description; () unless
+        the question has two sides."""
+        sides = [p for p in _SIDES.split(question) if p and len(p.split()) >= 3]
+        if len(sides) < 2:
+            return ()
+        found = []
+        for side in sides:
+            by_name, _ = named_studies(side, self.references, self.known_words)
+            study = by_name if len(by_name) == 1 else described_study(side, self.model.studies, side=True)
+            found += [r for r in study if r not in found]
+        return tuple(found)
 
     def _with_enumerations(self, lead: Claim | None, points: list[Claim]) -> list[Claim]:
         """A sentence that announces a list ("This review has several limitations.") is followed
@@ -262,6 +296,8 @@ class Assistant:
     def _names_each(self, question: str, refs: Sequence[int]) -> bool:
         """The question names each of these studies apart (two surnames, or one author's two years),
         rather than one ambiguous name ("Shapiro et al.") that fits several."""
+        if self.model is not None and set(self._study_per_side(question)) == set(refs):
+            return True  # each side of the comparison names or describes one of them
         surnames = {fold(self.library.label(r).split(" ")[0]) for r in refs}
         if not all(name in fold(question) for name in surnames):
             return False  # studies carried over from an earlier answer, not named in this question
@@ -578,6 +614,8 @@ class Assistant:
 
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
+# Where a comparison turns from one side to the other.
+_SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet)\b|[—–;]", re.IGNORECASE)
 # The items of a list the review spells out sentence by sentence.
 _ENUMERATED = re.compile(r"(first|second|third|fourth|fifth|sixth|seventh|finally|lastly|firstly|secondly|thirdly)(ly)?\b,?\s", re.IGNORECASE)
 _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:ll|re|ve|d|m))$", re.IGNORECASE)

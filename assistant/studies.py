@@ -194,11 +194,12 @@ def _words(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z]{4,}", fold(text))}
 
 
-def described_study(question: str, studies: Sequence["Study"]) -> tuple[int, ...]:
+def described_study(question: str, studies: Sequence["Study"], *, side: bool = False) -> tuple[int, ...]:
     """The one study a question points at without the "X et al" form: by its first author's
     surname, possessive or misspelt ("Kowalcyzk's trial"), or by a description (country, design,
     year, sample size, distinctive words of its intervention or sample) that fits it best by a
-    clear margin. () when the question is about several studies or none fits."""
+    clear margin. () when the question is about several studies or none fits. `side`: the text is
+    one side of a comparison, where one distinctive word of a study's facets is enough."""
     from rapidfuzz import fuzz
 
     from ingest.tables import normalise_design
@@ -216,8 +217,8 @@ def described_study(question: str, studies: Sequence["Study"]) -> tuple[int, ...
         by_name = [s for s in by_name if s.year in years] or by_name
     if len(by_name) == 1:
         return (by_name[0].ref,)
-    if not _ONE_STUDY.search(question):
-        return ()
+    if not _ONE_STUDY.search(question) and not side:
+        return ()  # one side of a comparison ("the nursing home residents got worse") needs no "study"
     # Words that set one study apart: those few studies share.
     profiles = {s.ref: _words(" ".join((s.intervention, s.population, s.country))) for s in studies}
     frequency: dict[str, int] = {}
@@ -243,4 +244,4 @@ def described_study(question: str, studies: Sequence["Study"]) -> tuple[int, ...
         scores.append((score, study.ref))
     scores.sort(reverse=True)
     best, second = scores[0][0], (scores[1][0] if len(scores) > 1 else 0.0)
-    return (scores[0][1],) if best >= 1.5 and best - second >= 1.0 else ()
+    return (scores[0][1],) if best >= (1.0 if side else 1.5) and best - second >= 1.0 else ()

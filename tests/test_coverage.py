@@ -62,3 +62,9 @@ def test_a_sentence_announcing_a_list_brings_the_sentences_that_enumerate_it(rev
     # The Limitations paragraph: "This review has several limitations. First, … Second, … Third, …"
     for item in ("meta-analysis", "self-reported", "follow-up"):
         assert item in answer.answer, item
+
+
+def test_each_side_of_a_comparison_finds_the_study_it_describes(review2_assistant) -> None:
+    answer = review2_assistant.ask("why did the nursing home residents get worse with exercise when the chair yoga "
+                                   "people in long-term care got better?")
+    assert {25, 28} <= {c.ref for c in answer.citations}  # Hargreaves (nursing homes) and Park (chair yoga)
