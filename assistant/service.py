@@ -464,12 +464,13 @@ class Assistant:
             # terms, and the similarity threshold above decides.
             return None
         unknown = [w for w in self.unknown_terms(read) if not self._names_a_reference(w)]
-        # Words the corpus never uses name a topic it lacks when they carry meaning and either are
-        # several ("born", "PhD") or pull the question away from the corpus; one such word that
-        # pulls towards it is another word for something it covers ("inter-rater" for the review's
-        # agreement between reviewers).
+        # Words the corpus never uses name a topic it lacks when they carry meaning and either make
+        # up much of the question ("born", "PhD") or pull it away from the corpus; a few such words
+        # that pull towards it are other words for something it covers ("inter-rater" for the
+        # review's agreement between reviewers, a parent's "mum" in a question about walking).
         if (unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max
-                and (len(unknown) >= 2 or self.evidence_gain(read.context, unknown) > 0)):
+                and (len(unknown) >= _UNKNOWN_SHARE * self._content_words(read.clean.text)
+                     or self.evidence_gain(read.context, unknown) > 0)):
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
         if not named and self.settings.answer.scope_from_review and (reason := self._outside_period(read.clean.text) or self._excluded_topic(read)):
@@ -523,6 +524,11 @@ class Assistant:
                 shown = clause if clause == holding[0].strip() else f"…{clause}…"
                 return f"The review excluded studies of {word} by design (“{shown}”), so it has no evidence to answer this."
         return None
+
+    def _content_words(self, text: str) -> int:
+        """How many words of the text name something: neither function nor framing words."""
+        words = dict.fromkeys(re.findall(r"[^\W\d_][\w'’-]*[^\W_]", text))
+        return sum(1 for w in words if not _CONTRACTION.search(w) and any(t not in self.words.framing for t in tokenize(w)))
 
     def uncovered_terms(self, read: ReadQuestion, hits: Sequence[Hit], named: Sequence[int] = ()) -> list[str]:
         """Words of the question that stand in none of the passages close to it: the corpus may
@@ -614,6 +620,8 @@ class Assistant:
 
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
+# Unknown words making up this share of a question's content words decline it, wherever they pull.
+_UNKNOWN_SHARE = 0.4
 # Where a comparison turns from one side to the other.
 _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet)\b|[—–;]", re.IGNORECASE)
 # The items of a list the review spells out sentence by sentence.
