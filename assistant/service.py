@@ -63,6 +63,7 @@ class Assistant:
             if passage.refs and len(set(passage.refs)) == 1 and passage.kind != "reference":
                 self._by_study.setdefault(passage.refs[0], []).append(passage)
         self._next_prose = {order: prose[order + 1] for order in prose if order + 1 in prose}
+        self._sentence_at = {s.text: (s, p) for p in prose.values() for s in p.sentences}
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
 
@@ -180,6 +181,9 @@ class Assistant:
             own = [c for c in claims if (c.refs and set(c.refs) <= set(focus)) or (not c.refs and self._goes_on_about(c, focus))]
             shared = [c for c in claims if set(c.refs) & set(focus) and c not in own]
             claims = own or shared or claims
+        if not focus and (section := self._review_section(read, claims)) is not None:
+            lead, points = section
+            return compose(read, lead, points, [], self.library)
         refs = self._listed_refs(read, claims, focus, previous_refs)
         intro = _list_intro(len(refs))
         if not refs and 2 <= len(focus) <= 4 and self._names_each(read.clean.text, focus):
@@ -226,6 +230,27 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _review_section(self, read: ReadQuestion, claims: Sequence[Claim], most: int = 6):
+        """A question about the review's own limitations, future research or conclusions is
+        answered from the evidence model's facts of that kind: the ones that best match the
+        question, shown in the review's order. None when the question asks for none of them."""
+        kind = next((k for k, pattern in _ASKS_KIND if pattern.search(read.clean.text)), None)
+        if kind is None or self.model is None:
+            return None
+        facts = [f for f in self.model.facts if f.kind == kind and f.text in self._sentence_at]
+        if len(facts) < 2:
+            return None
+        scored = {c.quote: c.score for c in claims}
+        candidates = []
+        for order, fact in enumerate(facts):
+            sentence, passage = self._sentence_at[fact.text]
+            claim = claim_from_sentence(sentence, passage, 0.0)
+            candidates.append((order, replace(claim, score=scored.get(claim.quote, 0.0))))
+        best = sorted(candidates, key=lambda item: (-item[1].score, item[0]))[:most]
+        lead = best[0][1]
+        rest = [claim for _, claim in sorted(best[1:], key=lambda item: item[0])]
+        return lead, rest
 
     def _goes_on_about(self, claim: Claim, focus: Sequence[int]) -> bool:
         """A review sentence without a marker that follows one citing these studies in its
@@ -620,6 +645,14 @@ class Assistant:
 
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
+# What a question asks of the review itself, by the evidence model's kinds of review facts.
+_ASKS_KIND = (
+    ("limitations", re.compile(r"\b(limitations?|weakness(es)?|shortcomings?)\b", re.IGNORECASE)),
+    ("future research", re.compile(r"\b(future (research|studies|work|trials)|further research|research gaps?|next steps)\b", re.IGNORECASE)),
+    # The review's own conclusions, not what a study or an earlier review concluded.
+    ("conclusions", re.compile(r"\b((the|this) review('s)? (conclusions?|concludes?)|(the )?authors'? conclu\w*|"
+                               r"conclusions? of (the|this) review|take-?home (message|points?))\b", re.IGNORECASE)),
+)
 # Unknown words making up this share of a question's content words decline it, wherever they pull.
 _UNKNOWN_SHARE = 0.4
 # Where a comparison turns from one side to the other.

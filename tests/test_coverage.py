@@ -68,3 +68,9 @@ def test_each_side_of_a_comparison_finds_the_study_it_describes(review2_assistan
     answer = review2_assistant.ask("why did the nursing home residents get worse with exercise when the chair yoga "
                                    "people in long-term care got better?")
     assert {25, 28} <= {c.ref for c in answer.citations}  # Hargreaves (nursing homes) and Park (chair yoga)
+
+
+def test_future_research_is_answered_from_the_reviews_own_future_research_sentences(review2_assistant) -> None:
+    answer = review2_assistant.ask("What future research do the authors call for?")
+    assert {c.ref for c in answer.citations} == {0}  # the review's own words, no study's
+    assert "active controls" in answer.answer and "six months" in answer.answer
