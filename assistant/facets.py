@@ -27,6 +27,7 @@ class FacetMatch:
     refs: tuple[int, ...]
     constrained: bool  # the question set a design, size or follow-up condition
     matched_terms: bool  # the question's own words picked the studies
+    satisfying: tuple[int, ...] = ()  # every study meeting its conditions other than design, whatever its words
 
 
 def study_document(study: Study, digest: Digest | None) -> str:
@@ -46,9 +47,9 @@ def _constraints(question: str) -> list:
     # "the review" names the source, not a design; only "which reviews/meta-analyses" asks for one.
     design = normalise_design(re.sub(r"\b(the|this|additional|main|systematic) review\b", " ", question, flags=re.I))
     if design and not re.search(r"\b(randomi[sz]ed|rcts?)\b.*\b(or|and)\b.*\b(non-?randomi|quasi)", question, re.I):
-        tests.append(lambda s, d=design: s.design == d)
+        tests.append(_design_test(lambda s, d=design: s.design == d))
     elif re.search(r"\b(intervention|training|experimental|trials?)\b.{0,12}\b(stud(y|ies)|trials?)\b|\btrials\b", question, re.I):
-        tests.append(lambda s: s.design in INTERVENTION_DESIGNS)
+        tests.append(_design_test(lambda s: s.design in INTERVENTION_DESIGNS))
     if _ASKS_NULL.search(question):
         tests.append(_null_or_harm)
     at_most = re.search(r"\b(?:fewer|less) than (\d+)|\b(\d+) or fewer\b|\bat most (\d+)|\bunder (\d+)", question, re.I)
@@ -93,6 +94,13 @@ def _null_or_harm(study: Study) -> bool:
     return direction == "none" and study.design in ("longitudinal", "cross-sectional")
 
 
+def _design_test(test):
+    """Marks a condition on design: the tables' own filters read designs; the other conditions
+    (size, follow-up, direction) only the evidence model reads."""
+    test.on_design = True
+    return test
+
+
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
@@ -133,6 +141,11 @@ def _split_unwanted(question: str) -> tuple[str, str]:
 
 # An everyday synonym widens the search; it names what the question means less surely than its own words.
 _EXPANSION_WEIGHT = 0.4
+
+
+def _satisfying(studies: Sequence[Study], tests: Sequence) -> tuple[int, ...]:
+    others = [t for t in tests if not getattr(t, "on_design", False)]
+    return tuple(s.ref for s in studies if others and all(t(s) for t in others))
 
 
 def match_studies(
@@ -177,7 +190,7 @@ def match_studies(
     best = max(scores.values(), default=0.0)
     if best > 0:
         chosen = [ref for ref, score in scores.items() if score >= ratio * best]
-        return FacetMatch(tuple(sorted(chosen, key=lambda r: -scores[r])), bool(tests), True)
+        return FacetMatch(tuple(sorted(chosen, key=lambda r: -scores[r])), bool(tests), True, _satisfying(studies, tests))
     if tests and len(pool) < total:
-        return FacetMatch(tuple(s.ref for s in pool), True, False)
+        return FacetMatch(tuple(s.ref for s in pool), True, False, _satisfying(studies, tests))
     return FacetMatch((), bool(tests), False)

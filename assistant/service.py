@@ -417,6 +417,10 @@ class Assistant:
             refs = table
         elif match.strength == "group":
             refs = table if len(table) <= 6 else ([r for r in table if r in strong] or table)
+            if self.model is not None and (facets := match_studies(read.clean.text, (), self.model.studies, self.digests,
+                                                                   topic=self._topic)).satisfying:
+                # A condition the tables' filters do not read ("had no follow-up") narrows the group.
+                refs = [r for r in refs if r in facets.satisfying] or refs
             if match.programme:
                 # Studies only the text covers, when their own sentence names the same programme.
                 best = _refs_of_claims([c for c in claims if re.search(match.programme, c.text, re.IGNORECASE)], focus, ratio=0.85)

@@ -343,3 +343,10 @@ def test_plain_wording_cuts_a_long_sentence_at_its_clauses_and_drops_bracketed_j
     assert plain.count(". ") == 1 and "Even so, it did improve" in plain
     assert plain_text("Scores rose (positive self-compassion) after CFT (n = 12).") == "Scores rose after CFT (n = 12)."
     assert "a large effect, size above 0.8" in plain_text("The increase was larger (Cohen's $d > 0.8$) online.")
+
+
+def test_a_condition_only_the_evidence_model_reads_narrows_a_group_the_tables_name(assistant) -> None:
+    answer = assistant.ask("Which of the four self-compassion training studies had no follow-up after the post-test?")
+    studies = {c.ref for c in answer.citations} - {0}
+    follow_up = {s.ref: s.follow_up for s in assistant.model.studies}
+    assert studies and all(not follow_up[r] or follow_up[r].lower().startswith("no") for r in studies)
