@@ -221,7 +221,8 @@ class Assistant:
             points = same + [c for c in points if c not in same]
             wanted = limit
         points = points[:wanted]
-        points = self._with_enumerations(lead, points)
+        if self.settings.answer.review_section_plans:
+            points = self._with_enumerations(lead, points)
         # More from the sources already cited costs the reader no new reference to check.
         cited = {r for c in ([lead] if lead else []) + points for r in (c.refs or (0,))}
         points += [c for c in chosen[1:] if c not in points and c.score >= floor
@@ -236,7 +237,7 @@ class Assistant:
         answered from the evidence model's facts of that kind: the ones that best match the
         question, shown in the review's order. None when the question asks for none of them."""
         kind = next((k for k, pattern in _ASKS_KIND if pattern.search(read.clean.text)), None)
-        if kind is None or self.model is None:
+        if kind is None or self.model is None or not self.settings.answer.review_section_plans:
             return None
         facts = [f for f in self.model.facts if f.kind == kind and f.text in self._sentence_at]
         if len(facts) < 2:

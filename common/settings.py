@@ -39,6 +39,7 @@ class AnswerSettings(BaseModel):
     uncovered_margin: float = Field(0.20, description="A question word counts as covered only if it stands in a dense candidate at most this far below the best one.")
     uncovered_gain_max: float = Field(0.04, description="Abstain when dropping the uncovered words brings the question this much closer to the corpus's best passage (they name what the corpus lacks).")
     scope_from_review: bool = Field(True, description="Decline questions on what the review's eligibility criteria exclude, or on a period none of its studies comes from.")
+    review_section_plans: bool = Field(True, description="Answer questions on the review's limitations, future research or conclusions from its facts of that kind, and follow a sentence announcing a list with the sentences enumerating it.")
     everyday_lexicon: bool = Field(True, description="Read questions with the everyday lexicon (assistant/data/everyday_lexicon.json).")
     framing_words: bool = Field(True, description="Never count framing words (assistant/data/framing_words.txt) as topics the corpus lacks.")
     same_source_points: int = Field(2, description="Further points an answer may take from the sources it already cites.")

@@ -22,6 +22,7 @@ ABLATIONS: tuple[tuple[str, Override], ...] = (
     ("no framing words (word list)", {"answer": {"framing_words": False}}),
     ("no evidence-gain abstention", {"answer": {"uncovered_gain_max": 10.0}}),
     ("no scope from the review's criteria and years", {"answer": {"scope_from_review": False}}),
+    ("no review-section plans (limitations, future research, enumerations)", {"answer": {"review_section_plans": False}}),
 )
 
 
