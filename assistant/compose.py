@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from assistant.query import ReadQuestion
 from assistant.records import Citation
@@ -484,12 +485,20 @@ def _without_instruments(text: str) -> str:
     return re.sub(r";\s*instruments:[^.]*", "", text)
 
 
+@lru_cache(maxsize=8)
+def _abbreviation_pattern(abbreviations: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for every abbreviation of a glossary (one search per answer, not one per term)."""
+    longest_first = sorted(abbreviations, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in longest_first) + r")(?![\w-])")
+
+
 def glossary_notes(text: str, glossary: dict[str, str]) -> list[str]:
-    notes = []
-    for abbreviation, expansion in glossary.items():
-        if len(abbreviation) >= 2 and re.search(rf"(?<![\w-]){re.escape(abbreviation)}(?![\w-])", text):
-            notes.append(f"{abbreviation} = {expansion}")
-    return notes[:4]
+    """The glossary's abbreviations the text uses, in the glossary's order, as "ABBR = expansion"."""
+    usable = tuple(a for a in glossary if len(a) >= 2)
+    if not usable:
+        return []
+    found = {m.group(1) for m in _abbreviation_pattern(usable).finditer(text)}
+    return [f"{a} = {glossary[a]}" for a in glossary if a in found][:4]
 
 
 def compose(

@@ -40,6 +40,11 @@ def study_document(study: Study, digest: Digest | None) -> str:
     return " ".join(p for p in parts if p)
 
 
+def study_tokens(studies: Sequence[Study], digests: Mapping[int, Digest]) -> dict[int, set[str]]:
+    """Each study's document as tokens, to compute once per evidence model (match_studies' `documents`)."""
+    return {s.ref: set(tokenize(study_document(s, digests.get(s.ref)))) for s in studies}
+
+
 def _constraints(question: str) -> list:
     """Conditions on design, sample size and follow-up that the question states."""
     tests = []
@@ -150,7 +155,7 @@ def _satisfying(studies: Sequence[Study], tests: Sequence) -> tuple[int, ...]:
 
 def match_studies(
     question: str, expansions: Sequence[str], studies: Sequence[Study], digests: Mapping[int, Digest],
-    *, ratio: float = 0.5, topic: str = "",
+    *, ratio: float = 0.5, topic: str = "", documents: Mapping[int, set[str]] | None = None,
 ) -> FacetMatch:
     """The studies a list question asks for: those satisfying its conditions whose facets share
     the question's words, down to `ratio` of the best match (all of them when it names only conditions)."""
@@ -161,7 +166,7 @@ def match_studies(
         # can miss them): the question's words decide alone.
         tests = [test for test in tests if test is not _null_or_harm]
         pool = [s for s in studies if all(test(s) for test in tests)]
-    documents = {s.ref: set(tokenize(study_document(s, digests.get(s.ref)))) for s in studies}
+    documents = documents if documents is not None else study_tokens(studies, digests)
     # A term that most studies share weighs little: it names the review's topic, not what sets
     # the listed ones apart (but a list of everything that measured the topic is all of them).
     frequency = Counter(t for doc in documents.values() for t in doc)

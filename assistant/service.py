@@ -15,7 +15,7 @@ from assistant.compose import CONTRAST_CUE, claim_from_sentence, table_quote, Cl
 from assistant.query import HELP_TEXT, ReadQuestion, WordLists, lexicon_words, read_question, strip_markup
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
-from assistant.facets import match_studies
+from assistant.facets import match_studies, study_tokens
 from assistant.spelling import Speller, fold
 from assistant.studies import described_study, named_studies, structured_matches
 from assistant.retrieval_cache import retrieval_structures
@@ -49,6 +49,7 @@ class Assistant:
         self.model = index.model
         self.scope = scope_statement(index.review)
         self._topic = " ".join((index.review.title, *index.review.keywords))
+        self._study_tokens = study_tokens(index.model.studies, self.digests) if index.model else {}
         self.reference_count = len(index.references)
         # Saved beside the index at ingest; built here only for an index without them.
         structures = retrieval_structures(settings, index)
@@ -64,6 +65,8 @@ class Assistant:
                 self._by_study.setdefault(passage.refs[0], []).append(passage)
         self._next_prose = {order: prose[order + 1] for order in prose if order + 1 in prose}
         self._sentence_at = {s.text: (s, p) for p in prose.values() for s in p.sentences}
+        self._passage_tokens: dict[str, frozenset[str]] = {}
+        self._dense_best: dict[str, float] = {}
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
 
@@ -419,7 +422,7 @@ class Assistant:
         elif match.strength == "group":
             refs = table if len(table) <= 6 else ([r for r in table if r in strong] or table)
             if self.model is not None and (facets := match_studies(read.clean.text, (), self.model.studies, self.digests,
-                                                                   topic=self._topic)).satisfying:
+                                                                   topic=self._topic, documents=self._study_tokens)).satisfying:
                 # A condition the tables' filters do not read ("had no follow-up") narrows the group.
                 refs = [r for r in refs if r in facets.satisfying] or refs
             if match.programme:
@@ -427,7 +430,8 @@ class Assistant:
                 best = _refs_of_claims([c for c in claims if re.search(match.programme, c.text, re.IGNORECASE)], focus, ratio=0.85)
                 refs += [r for r in best if r not in self.library.records and r not in refs]
         elif read.route == "list" and self.model is not None and (facets := match_studies(
-                read.clean.text, read.expansions, self.model.studies, self.digests, topic=self._topic)).refs:
+                read.clean.text, read.expansions, self.model.studies, self.digests, topic=self._topic,
+                documents=self._study_tokens)).refs:
             # Outcome or sample words only: the evidence model's facets decide, not the first claims.
             refs = list(facets.refs)
         elif match.strength == "loose":
@@ -546,7 +550,10 @@ class Assistant:
             if not tokens or word.lower() in understood or self._names_a_reference(word):
                 continue
             token = tokens[0]
-            holding = [sentence for index, _ in self.retriever.lexical(token, 50)
+            found = self.retriever.lexical(token, _EXCLUDED_MOST + 1)
+            if len(found) > _EXCLUDED_MOST:
+                continue  # a word of many passages is no topic the criteria shut out
+            holding = [sentence for index, _ in found
                        for sentence in split_sentences(self.retriever.passages[index].text) if token in tokenize(sentence)]
             if holding and all(_EXCLUDES.search(sentence) for sentence in holding):
                 # The clause that names it, not a whole list of criteria.
@@ -565,8 +572,8 @@ class Assistant:
         use the word elsewhere ("sleep" in a scale's validation), but not where it meets the question.
         The studies the question names or describes ("the Australian one") are close by definition."""
         best = max((h.dense for h in hits), default=0.0)
-        near = [set(tokenize(h.passage.text)) for h in hits if h.dense >= best - self.settings.answer.uncovered_margin]
-        near += [set(tokenize(p.text)) for ref in named for p in self._by_study.get(ref, [])]
+        near = [self._tokens_of(h.passage) for h in hits if h.dense >= best - self.settings.answer.uncovered_margin]
+        near += [self._tokens_of(p) for ref in named for p in self._by_study.get(ref, [])]
         # A description names a study's facets in its own forms ("Australian" for Australia).
         facets = sorted({t for ref in named if self.model is not None and (s := self.model.study(ref)) is not None
                          for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
@@ -580,6 +587,15 @@ class Assistant:
                 uncovered.append(word)
         return uncovered
 
+    def _tokens_of(self, passage) -> frozenset[str]:
+        """A passage's tokens, remembered (bounded): the same passages come back question after question."""
+        tokens = self._passage_tokens.get(passage.passage_id)
+        if tokens is None:
+            if len(self._passage_tokens) >= 20_000:
+                self._passage_tokens.clear()
+            tokens = self._passage_tokens[passage.passage_id] = frozenset(tokenize(passage.text))
+        return tokens
+
     def evidence_gain(self, text: str, words: Sequence[str]) -> float:
         """How much closer the question comes to the corpus without those words: the best dense
         similarity of the reduced question minus that of the whole. Words the corpus speaks to in
@@ -588,9 +604,17 @@ class Assistant:
         reduced = _without(text, words)
         if not reduced.strip():
             return 0.0
-        whole = max((s for _, s in self.retriever.dense(text, 5)), default=0.0)
-        rest = max((s for _, s in self.retriever.dense(reduced, 5)), default=0.0)
-        return rest - whole
+        return self._best_dense(reduced) - self._best_dense(text)
+
+    def _best_dense(self, text: str) -> float:
+        """The best dense similarity of a text to the corpus, remembered (bounded): a question's
+        own is asked once for the unknown words and once for the uncovered ones."""
+        best = self._dense_best.get(text)
+        if best is None:
+            if len(self._dense_best) >= 1024:
+                self._dense_best.clear()
+            best = self._dense_best[text] = max((s for _, s in self.retriever.dense(text, 5)), default=0.0)
+        return best
 
     def _mostly_foreign(self, text: str) -> bool:
         """Most words are neither corpus words nor English words: a question in another language."""
@@ -658,6 +682,8 @@ _ASKS_KIND = (
     ("conclusions", re.compile(r"\b((the|this) review('s)? (conclusions?|concludes?)|(the )?authors'? conclu\w*|"
                                r"conclusions? of (the|this) review|take-?home (message|points?))\b", re.IGNORECASE)),
 )
+# A topic the eligibility criteria shut out stands in a few passages at most (the criteria, the flow of records).
+_EXCLUDED_MOST = 6
 # Unknown words making up this share of a question's content words decline it, wherever they pull.
 _UNKNOWN_SHARE = 0.4
 # Where a comparison turns from one side to the other.
