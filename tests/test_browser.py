@@ -97,6 +97,9 @@ def test_an_empty_question_gets_short_help(page):
 
 def test_switching_persona_changes_examples_and_the_answer(page):
     page.locator("#persona").get_by_text("researcher", exact=True).click()
+    # The researcher's own examples must be shown before one is clicked: the trials question is
+    # also an "auto" example, and clicking it while the examples re-render set no question.
+    page.get_by_role("button", name="What limitations does the review name?").wait_for()
     example = page.get_by_role("button", name="Which studies were randomized controlled trials?")
     example.wait_for()
     example.click()
