@@ -45,16 +45,22 @@ def study_tokens(studies: Sequence[Study], digests: Mapping[int, Digest]) -> dic
     return {s.ref: set(tokenize(study_document(s, digests.get(s.ref)))) for s in studies}
 
 
-def _constraints(question: str) -> list:
-    """Conditions on design, sample size and follow-up that the question states."""
-    tests = []
-    question = _numbers_as_digits(question)
+def _design_condition(question: str):
+    """The condition on design the question states, or None. The tables' own filters read designs
+    too; the other conditions (_constraints) only the evidence model reads."""
     # "the review" names the source, not a design; only "which reviews/meta-analyses" asks for one.
     design = normalise_design(re.sub(r"\b(the|this|additional|main|systematic) review\b", " ", question, flags=re.I))
     if design and not re.search(r"\b(randomi[sz]ed|rcts?)\b.*\b(or|and)\b.*\b(non-?randomi|quasi)", question, re.I):
-        tests.append(_design_test(lambda s, d=design: s.design == d))
-    elif re.search(r"\b(intervention|training|experimental|trials?)\b.{0,12}\b(stud(y|ies)|trials?)\b|\btrials\b", question, re.I):
-        tests.append(_design_test(lambda s: s.design in INTERVENTION_DESIGNS))
+        return lambda s, d=design: s.design == d
+    if re.search(r"\b(intervention|training|experimental|trials?)\b.{0,12}\b(stud(y|ies)|trials?)\b|\btrials\b", question, re.I):
+        return lambda s: s.design in INTERVENTION_DESIGNS
+    return None
+
+
+def _constraints(question: str) -> list:
+    """Conditions on sample size, follow-up and the findings' direction that the question states."""
+    tests = []
+    question = _numbers_as_digits(question)
     if _ASKS_NULL.search(question):
         tests.append(_null_or_harm)
     at_most = re.search(r"\b(?:fewer|less) than (\d+)|\b(\d+) or fewer\b|\bat most (\d+)|\bunder (\d+)", question, re.I)
@@ -99,13 +105,6 @@ def _null_or_harm(study: Study) -> bool:
     return direction == "none" and study.design in ("longitudinal", "cross-sectional")
 
 
-def _design_test(test):
-    """Marks a condition on design: the tables' own filters read designs; the other conditions
-    (size, follow-up, direction) only the evidence model reads."""
-    test.on_design = True
-    return test
-
-
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
@@ -148,8 +147,7 @@ def _split_unwanted(question: str) -> tuple[str, str]:
 _EXPANSION_WEIGHT = 0.4
 
 
-def _satisfying(studies: Sequence[Study], tests: Sequence) -> tuple[int, ...]:
-    others = [t for t in tests if not getattr(t, "on_design", False)]
+def _satisfying(studies: Sequence[Study], others: Sequence) -> tuple[int, ...]:
     return tuple(s.ref for s in studies if others and all(t(s) for t in others))
 
 
@@ -159,12 +157,15 @@ def match_studies(
 ) -> FacetMatch:
     """The studies a list question asks for: those satisfying its conditions whose facets share
     the question's words, down to `ratio` of the best match (all of them when it names only conditions)."""
-    tests = _constraints(question)
+    others = _constraints(question)
+    design = _design_condition(_numbers_as_digits(question))
+    tests = [design, *others] if design else others
     pool = [s for s in studies if all(test(s) for test in tests)]
     if not pool and _null_or_harm in tests:
         # No study's record states a null or adverse primary outcome (directions read from words
         # can miss them): the question's words decide alone.
         tests = [test for test in tests if test is not _null_or_harm]
+        others = [test for test in others if test is not _null_or_harm]
         pool = [s for s in studies if all(test(s) for test in tests)]
     documents = documents if documents is not None else study_tokens(studies, digests)
     # A term that most studies share weighs little: it names the review's topic, not what sets
@@ -195,7 +196,7 @@ def match_studies(
     best = max(scores.values(), default=0.0)
     if best > 0:
         chosen = [ref for ref, score in scores.items() if score >= ratio * best]
-        return FacetMatch(tuple(sorted(chosen, key=lambda r: -scores[r])), bool(tests), True, _satisfying(studies, tests))
+        return FacetMatch(tuple(sorted(chosen, key=lambda r: -scores[r])), bool(tests), True, _satisfying(studies, others))
     if tests and len(pool) < total:
-        return FacetMatch(tuple(s.ref for s in pool), True, False, _satisfying(studies, tests))
+        return FacetMatch(tuple(s.ref for s in pool), True, False, _satisfying(studies, others))
     return FacetMatch((), bool(tests), False)

@@ -19,7 +19,7 @@ from assistant.facets import match_studies, study_tokens
 from assistant.spelling import Speller, fold
 from assistant.studies import described_study, named_studies, structured_matches
 from assistant.retrieval_cache import retrieval_structures
-from ingest.chunking import split_sentences
+from ingest.citations import strip_markers
 from ingest.index import get_embeddings, open_index, passage_vectors
 from common.errors import EvidenceError
 from common.settings import Settings, get_settings
@@ -66,6 +66,7 @@ class Assistant:
         self._next_prose = {order: prose[order + 1] for order in prose if order + 1 in prose}
         self._sentence_at = {s.text: (s, p) for p in prose.values() for s in p.sentences}
         self._passage_tokens: dict[str, frozenset[str]] = {}
+        self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
@@ -260,15 +261,26 @@ class Assistant:
         """A review sentence without a marker that follows one citing these studies in its
         paragraph: it goes on about them ("… nursing homes [25] is the most important caution.
         Frail residents … may experience a demanding programme as tiring …")."""
-        position = self.retriever.position.get(claim.passage_id)
-        if position is None or claim.source != "review":
+        found = self._sentence_of(claim) if claim.source == "review" else None
+        if found is None or found[1] == 0:
             return False
-        sentences = self.retriever.passages[position].sentences
+        passage, at = found
+        return bool(set(passage.sentences[at - 1].refs) & set(focus))
+
+    def _sentence_of(self, claim: Claim):
+        """The passage a claim's sentence stands in and its place there, or None (a table cell,
+        a digest line). Each passage's quotes are made once and remembered (bounded)."""
+        position = self.retriever.position.get(claim.passage_id)
+        if position is None:
+            return None
         passage = self.retriever.passages[position]
-        for before, sentence in zip(sentences, sentences[1:]):
-            if claim_from_sentence(sentence, passage, 0.0).quote == claim.quote:
-                return bool(set(before.refs) & set(focus))
-        return False
+        quotes = self._passage_quotes.get(passage.passage_id)
+        if quotes is None:
+            if len(self._passage_quotes) >= 20_000:
+                self._passage_quotes.clear()
+            quotes = self._passage_quotes[passage.passage_id] = [claim_from_sentence(s, passage, 0.0).quote
+                                                                 for s in passage.sentences]
+        return (passage, quotes.index(claim.quote)) if claim.quote in quotes else None
 
     def _study_per_side(self, question: str) -> tuple[int, ...]:
         """The one study each side of a comparison points at, by name or description; () unless
@@ -301,16 +313,12 @@ class Assistant:
         return expanded
 
     def _enumerated_after(self, claim: Claim) -> list[Claim]:
-        position = self.retriever.position.get(claim.passage_id)
-        if position is None:
+        found = self._sentence_of(claim)
+        if found is None:
             return []
-        passage = self.retriever.passages[position]
-        sentences = list(passage.sentences)
+        passage, at = found
         following = self._next_prose.get(passage.order) if passage.kind == "prose" else None
-        at = next((i for i, s in enumerate(sentences) if claim_from_sentence(s, passage, 0.0).quote == claim.quote), None)
-        if at is None:
-            return []
-        after = [(s, passage) for s in sentences[at + 1:]]
+        after = [(s, passage) for s in passage.sentences[at + 1:]]
         if following is not None:
             after += [(s, following) for s in following.sentences]
         items = []
@@ -545,7 +553,7 @@ class Assistant:
         if _ASKS_SELECTION.search(read.clean.text):
             return None  # a question about the selection itself is answered from those sentences
         understood = lexicon_words(read.clean.text, self._lexicon_here)
-        for word in dict.fromkeys(re.findall(r"[^\W\d_][\w'’-]*[^\W_]", read.clean.text)):
+        for word in dict.fromkeys(_WORD.findall(read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing and t in self.known_words]
             if not tokens or word.lower() in understood or self._names_a_reference(word):
                 continue
@@ -553,8 +561,8 @@ class Assistant:
             found = self.retriever.lexical(token, _EXCLUDED_MOST + 1)
             if len(found) > _EXCLUDED_MOST:
                 continue  # a word of many passages is no topic the criteria shut out
-            holding = [sentence for index, _ in found
-                       for sentence in split_sentences(self.retriever.passages[index].text) if token in tokenize(sentence)]
+            holding = [text for index, _ in found for sentence in self.retriever.passages[index].sentences
+                       if token in tokenize(text := strip_markers(sentence.text))]
             if holding and all(_EXCLUDES.search(sentence) for sentence in holding):
                 # The clause that names it, not a whole list of criteria.
                 clause = next(c for c in re.split(r";\s*", holding[0]) if token in tokenize(c)).strip()
@@ -564,7 +572,7 @@ class Assistant:
 
     def _content_words(self, text: str) -> int:
         """How many words of the text name something: neither function nor framing words."""
-        words = dict.fromkeys(re.findall(r"[^\W\d_][\w'’-]*[^\W_]", text))
+        words = dict.fromkeys(_WORD.findall(text))
         return sum(1 for w in words if not _CONTRACTION.search(w) and any(t not in self.words.framing for t in tokenize(w)))
 
     def uncovered_terms(self, read: ReadQuestion, hits: Sequence[Hit], named: Sequence[int] = ()) -> list[str]:
@@ -579,7 +587,7 @@ class Assistant:
                          for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
         understood = lexicon_words(read.clean.text, self._lexicon_here)
         uncovered = []
-        for word in dict.fromkeys(re.findall(r"[^\W\d_][\w'’-]*[^\W_]", read.clean.text)):
+        for word in dict.fromkeys(_WORD.findall(read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing]
             if not tokens or word.lower() in understood or self._names_a_reference(word) or _CONTRACTION.search(word):
                 continue
@@ -689,7 +697,9 @@ _UNKNOWN_SHARE = 0.4
 # Where a comparison turns from one side to the other.
 _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet)\b|[—–;]", re.IGNORECASE)
 # The items of a list the review spells out sentence by sentence.
-_ENUMERATED = re.compile(r"(first|second|third|fourth|fifth|sixth|seventh|finally|lastly|firstly|secondly|thirdly)(ly)?\b,?\s", re.IGNORECASE)
+_ENUMERATED = re.compile(r"(first|second|third|fourth|fifth|sixth|seventh)(ly)?\b,?\s|(finally|lastly)\b,?\s", re.IGNORECASE)
+# A word of a question as its coverage checks read it (letters first and last, hyphens and apostrophes inside).
+_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]")
 _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:ll|re|ve|d|m))$", re.IGNORECASE)
 # How reviews word their exclusion criteria and the records they excluded.
 _EXCLUDES = re.compile(r"\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|\bwere not included\b", re.IGNORECASE)
