@@ -83,11 +83,14 @@ class HybridRetriever:
     def dense(self, query: str, k: int) -> list[tuple[int, float]]:
         vector = self._embed_query(query)
         found = self._collection.query(query_embeddings=[vector], n_results=min(k, len(self.passages)), include=["distances"])
-        return [
+        hits = [
             (self.position[i], 1.0 - float(d))
             for i, d in zip(found["ids"][0], found["distances"][0])
             if i in self.position
         ]
+        # Rounded, ties broken by position: a query's embedding can differ between processes in
+        # its last bits, which swapped two equally close passages and so the fused ranking.
+        return sorted(hits, key=lambda h: (-round(h[1], 6), h[0]))
 
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
         tokens = [t for t in tokenize(query) if t in self.vocabulary]
