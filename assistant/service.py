@@ -177,9 +177,16 @@ class Assistant:
             pool = self._with_study_passages(pool, focus, _dense_query(read))
         known = [p.text for ref in focus for p in self._by_study.get(ref, [])]
         claims = rank_claims(scoring, pool, self.idf, self.library, known_texts=known)
-        if not focus and _ABOUT_REVIEW.search(read.clean.text):
-            # "What do the authors recommend?" asks the review, not the abstracts it cites.
-            claims = sorted(claims, key=lambda c: (-round(c.score + (0.15 if c.source == "review" else -0.1), 9), c.passage_id, c.quote))
+        whole = not focus and bool(_ABOUT_ALL_STUDIES.search(read.clean.text))
+        if not focus and (whole or _ABOUT_REVIEW.search(read.clean.text)):
+            # "What do the authors recommend?" asks the review, not the abstracts it cites; "how many
+            # people took part overall?" asks the review's totals, not one study's table row.
+            def own(c: Claim) -> bool:
+                if whole:  # the review's sentences on its included studies, not one row or an earlier review
+                    return (c.source == "review" and not c.passage_id.startswith("table:")
+                            and all(self._is_study(r) for r in c.refs))
+                return c.source == "review"
+            claims = sorted(claims, key=lambda c: (-round(c.score + (0.15 if own(c) else -0.1), 9), c.passage_id, c.quote))
         if focus:
             # A question about particular studies is answered from their own sentences.
             own = [c for c in claims if (c.refs and set(c.refs) <= set(focus)) or (not c.refs and self._goes_on_about(c, focus))]
@@ -509,10 +516,15 @@ class Assistant:
         # Words the corpus never uses name a topic it lacks when they carry meaning and either make
         # up much of the question ("born", "PhD") or pull it away from the corpus; a few such words
         # that pull towards it are other words for something it covers ("inter-rater" for the
-        # review's agreement between reviewers, a parent's "mum" in a question about walking).
-        if (unknown and self.meaning_carried(read.context, unknown) > self.settings.answer.unknown_meaning_max
-                and (len(unknown) >= _UNKNOWN_SHARE * self._content_words(read.clean.text)
+        # review's agreement between reviewers, a parent's "mum" in a question about walking) unless
+        # they carry so much of its meaning that they are its topic ("postnatal" depression).
+        carried = self.meaning_carried(read.context, unknown) if unknown else 0.0
+        if (carried > self.settings.answer.unknown_meaning_max
+                and (carried >= self.settings.answer.unknown_meaning_topic
+                     or len(unknown) >= _UNKNOWN_SHARE * self._content_words(read.clean.text)
                      or self.evidence_gain(read.context, unknown) > 0)):
+            if len(unknown) > 1:  # named by the meaning each carries: "postnatal" before "ease"
+                unknown = sorted(unknown, key=lambda w: -self.meaning_carried(read.context, [w]))
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
         if not named and self.settings.answer.scope_from_review and (reason := self._outside_period(read.clean.text) or self._excluded_topic(read)):
@@ -705,6 +717,10 @@ _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:ll|re|ve|d|m))$", re.IGNORECASE
 _EXCLUDES = re.compile(r"\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|\bwere not included\b", re.IGNORECASE)
 _ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
+# The included studies taken together: their totals are the review's own numbers.
+_ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined|all (the )?(included )?(studies|trials) together|"
+                                r"across (all )?(the )?(included )?(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",
+                                re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his|the (sample|participants|intervention|course|programme|program|trial|study))\b",
                        re.IGNORECASE)

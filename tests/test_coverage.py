@@ -3,6 +3,8 @@ itself: a topic its eligibility criteria exclude, a period none of its studies c
 Run on the second review (another field), so nothing here leans on the seed review's words."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from common.settings import PROJECT_ROOT, Settings
@@ -74,3 +76,25 @@ def test_future_research_is_answered_from_the_reviews_own_future_research_senten
     answer = review2_assistant.ask("What future research do the authors call for?")
     assert {c.ref for c in answer.citations} == {0}  # the review's own words, no study's
     assert "active controls" in answer.answer and "six months" in answer.answer
+
+
+def test_a_word_the_corpus_never_uses_that_carries_the_questions_topic_is_declined(review2_assistant) -> None:
+    # "postnatal" pulls the question towards the corpus's depression passages, yet it is the topic.
+    for question in ("Is exercise useful for postnatal depression?", "What did the trials find for postpartum depression?"):
+        answer = review2_assistant.ask(question)
+        assert answer.abstained, answer.answer
+        assert "postnatal" in answer.answer or "postpartum" in answer.answer
+
+
+def test_the_first_named_missing_word_is_the_one_carrying_most_meaning(review2_assistant) -> None:
+    answer = review2_assistant.ask("Does exercise ease postnatal depression?")
+    assert answer.abstained
+    named = answer.answer.split("say nothing about", 1)[1]
+    assert named.index("postnatal") < (re.search(r"\bease\b", named) or re.search(r"$", named)).start()
+
+
+def test_totals_across_the_included_studies_come_from_the_reviews_own_count(review2_assistant) -> None:
+    # One study's table row also has a large N; the question asks for all the studies together.
+    answer = review2_assistant.ask("How many participants took part in total across the included studies?")
+    assert not answer.abstained
+    assert "18,092" in answer.answer.split("\n\n")[0], answer.answer  # the opening, not a later point
