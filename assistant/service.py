@@ -68,6 +68,7 @@ class Assistant:
         self._passage_tokens: dict[str, frozenset[str]] = {}
         self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
+        self._profile_vectors = None  # (refs, matrix) of the studies' profiles, embedded on first use
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
 
@@ -128,7 +129,7 @@ class Assistant:
             if len(set(sides) | set(named)) >= 2 and len(sides) >= 2:
                 named = tuple(dict.fromkeys((*named, *sides)))
             elif not named:
-                named = described_study(read.clean.text, self.model.studies)
+                named = self._described(read.clean.text)
         boosts = {r: 0.05 for r in previous_refs}
         boosts.update({r: 0.1 for r in named})
         hits = self.retriever.search(
@@ -495,7 +496,7 @@ class Assistant:
         # A study the earlier question named or described is what "the sample" now points at.
         named, _ = named_studies(earlier.question, self.references, self.known_words)
         if not named and self.model is not None:
-            named = described_study(earlier.question, self.model.studies)
+            named = self._described(earlier.question)
         if 1 <= len(named) <= 4:
             return refs, tuple(named)
         # "They"/"that study" point at the earlier answer's study only when it was about one study.
@@ -686,6 +687,29 @@ class Assistant:
         reduced = _without(text, words)
         full, rest = self._embed(text), self._embed(reduced)  # remembered: the question's own is usually known
         return 1.0 - float(sum(a * b for a, b in zip(full, rest)))
+
+    def _described(self, text: str) -> tuple[int, ...]:
+        """The one study a text describes, by its facets' words or else by meaning."""
+        return described_study(text, self.model.studies, closeness=lambda: self._study_closeness(text),
+                               margin=self.settings.answer.describe_margin)
+
+    def _study_closeness(self, text: str) -> dict[int, float]:
+        """Each study's similarity in meaning to the text: its title, design, sample, intervention
+        and country, embedded once per opened index (on first use)."""
+        import numpy as np
+
+        if self._profile_vectors is None:
+            titles = {r.ref: r.title for r in self.references}
+            studies = [s for s in self.model.studies if s.in_tables or s.design]
+            profiles = [" ".join(p for p in (titles.get(s.ref, ""), s.design, s.population, s.intervention, s.country) if p)
+                        for s in studies]
+            vectors = np.asarray(self._embeddings.embed_documents(profiles), dtype=np.float32) if profiles else np.zeros((0, 1))
+            self._profile_vectors = ([s.ref for s in studies], vectors)
+        refs, vectors = self._profile_vectors
+        if not refs:
+            return {}
+        similarity = vectors @ np.asarray(self._embed(text), dtype=np.float32)
+        return {ref: float(value) for ref, value in zip(refs, similarity)}
 
     def _embed(self, text: str) -> list[float]:
         """A query embedding; the embedder remembers recent ones (a chat embeds its earlier questions again)."""

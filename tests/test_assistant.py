@@ -350,3 +350,27 @@ def test_a_condition_only_the_evidence_model_reads_narrows_a_group_the_tables_na
     studies = {c.ref for c in answer.citations} - {0}
     follow_up = {s.ref: s.follow_up for s in assistant.model.studies}
     assert studies and all(not follow_up[r] or follow_up[r].lower().startswith("no") for r in studies)
+
+
+def test_a_study_described_in_the_askers_own_words_is_found_by_meaning(assistant) -> None:
+    question = "the paper on burnout and work-life balance in psychotherapists: how many took part?"
+    from assistant.studies import described_study
+
+    assert described_study(question, assistant.model.studies) == ()  # its facets' words alone fit no study
+    answer = assistant.ask(question)
+    described = assistant._described(question)
+    assert len(described) == 1
+    assert {c.ref for c in answer.citations} == set(described), answer.answer
+    study = assistant.model.study(described[0])
+    assert str(study.n) in answer.answer
+
+
+def test_a_study_only_slightly_closer_in_meaning_than_the_next_is_not_taken(assistant) -> None:
+    from assistant.studies import described_study
+
+    studies = assistant.model.studies
+    refs = [s.ref for s in studies if s.in_tables][:3]
+    close = {refs[0]: 0.70, refs[1]: 0.65, refs[2]: 0.30}
+    question = "what did that study find?"
+    assert described_study(question, studies, closeness=lambda: close, margin=0.08) == ()
+    assert described_study(question, studies, closeness=lambda: {**close, refs[1]: 0.60}, margin=0.08) == (refs[0],)
