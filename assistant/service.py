@@ -63,6 +63,14 @@ class Assistant:
         for passage in index.passages:
             if passage.refs and len(set(passage.refs)) == 1 and passage.kind != "reference":
                 self._by_study.setdefault(passage.refs[0], []).append(passage)
+        # The first quarter of each abstract of three or more passages: its background and aim.
+        by_abstract: dict[int, list] = {}
+        for passage in index.passages:
+            if passage.kind == "digest" and passage.study_ref is not None:
+                by_abstract.setdefault(passage.study_ref, []).append(passage)
+        self._abstract_openings = frozenset(
+            p.passage_id for passages in by_abstract.values() if len(passages) >= 3
+            for i, p in enumerate(sorted(passages, key=lambda p: p.order)) if i < len(passages) / 4)
         self._next_prose = {order: prose[order + 1] for order in prose if order + 1 in prose}
         self._sentence_at = {s.text: (s, p) for p in prose.values() for s in p.sentences}
         self._passage_tokens: dict[str, frozenset[str]] = {}
@@ -218,6 +226,7 @@ class Assistant:
             return self._study_profile(read, focus[0], claims)
         broad = not focus and read.route in ("effect", "overview", "contrast", "list", "definition")
         chosen = pick_claims(claims, limit + 4, per_study=1 if broad else (limit + 1 if focus else 3))
+        chosen = self._finding_first(read, chosen)
         lead = chosen[0] if chosen else None
         floor = (lead.score if lead else 0.0) * self.settings.answer.point_ratio
         wanted = limit - 2
@@ -243,6 +252,18 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _finding_first(self, read: ReadQuestion, chosen: list[Claim]) -> list[Claim]:
+        """An abstract opens with its background and aim, and what a study found comes later: an
+        answer opens with a finding that scores nearly as well rather than with that background,
+        which stays among the points. Not when the question asks for a definition or an aim."""
+        penalty = self.settings.answer.background_penalty
+        if (not chosen or penalty <= 0 or chosen[0].passage_id not in self._abstract_openings
+                or read.route == "definition" or _ASKS_AIM.search(read.clean.text)):
+            return chosen
+        finding = next((c for c in chosen[1:] if c.passage_id not in self._abstract_openings
+                        and c.score >= chosen[0].score - penalty), None)
+        return chosen if finding is None else [finding, *(c for c in chosen if c is not finding)]
 
     def _review_section(self, read: ReadQuestion, claims: Sequence[Claim], most: int = 6):
         """A question about the review's own limitations, future research or conclusions is
@@ -741,6 +762,7 @@ _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:ll|re|ve|d|m))$", re.IGNORECASE
 _EXCLUDES = re.compile(r"\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|\bwere not included\b", re.IGNORECASE)
 _ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
+_ASKS_AIM = re.compile(r"\b(aims?|aimed|purpose|goals?|why (did|was|were)|rationale|background|motivat\w*|set out)\b", re.IGNORECASE)
 # The included studies taken together: their totals are the review's own numbers.
 _ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined|all (the )?(included )?(studies|trials) together|"
                                 r"across (all )?(the )?(included )?(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",

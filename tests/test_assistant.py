@@ -374,3 +374,12 @@ def test_a_study_only_slightly_closer_in_meaning_than_the_next_is_not_taken(assi
     question = "what did that study find?"
     assert described_study(question, studies, closeness=lambda: close, margin=0.08) == ()
     assert described_study(question, studies, closeness=lambda: {**close, refs[1]: 0.60}, margin=0.08) == (refs[0],)
+
+
+def test_an_answer_opens_with_a_finding_rather_than_an_abstracts_background(assistant) -> None:
+    # The abstract's first sentences say why and what was studied; the reader asked what came of it.
+    answer = assistant.ask("what did trainee therapists get out of loving-kindness meditation?", persona="therapist")
+    openings = [strip_markers(s.text) for p in assistant.retriever.passages
+                if p.passage_id in assistant._abstract_openings for s in p.sentences]
+    lead = answer.answer.split("\n\n")[0]
+    assert openings and not any(text[:50] in lead for text in openings), lead
