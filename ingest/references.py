@@ -1,6 +1,7 @@
-"""The review's numbered reference list, parsed into `Reference` records.
+"""The review's reference list, parsed into `Reference` records: numbered (Vancouver-like) entries,
+or an unnumbered author-year (APA-like) list numbered by its order.
 
-Hand-written because the entries follow the journal's own (Vancouver-like) layout.
+Hand-written because the entries follow the journals' own layouts.
 """
 from __future__ import annotations
 
@@ -25,16 +26,8 @@ _TRUNCATED_DOI = re.compile(r"(?:\(\d{2}\)|[-/.(])$")
 def _entry_texts(text: str) -> list[tuple[int, str]]:
     """The numbered entries (number, text without "N. ") after the last `References` heading, joined
     across wrapped lines until a DOI; a non-numbered line after a blank line (back-matter) ends the list."""
-    headings = list(_HEADING.finditer(text))
-    if not headings:
-        return []
     entries: list[tuple[int, str]] = []
-    after_blank = False
-    for line in text[headings[-1].end():].splitlines():
-        line = line.strip()
-        if not line:
-            after_blank = True
-            continue
+    for line, after_blank in _list_lines(text):
         start = _ENTRY_START.match(line)
         expected = entries[-1][0] + 1 if entries else 1
         if start and int(start.group(1)) == expected:
@@ -45,8 +38,70 @@ def _entry_texts(text: str) -> list[tuple[int, str]]:
             joiner = "" if entries[-1][1].endswith("-") else " "  # "Self-\nCompassion" stays one word
             entries[-1] = (entries[-1][0], f"{entries[-1][1]}{joiner}{line}")
         # any other line (a PDF page header between entries) is skipped
-        after_blank = False
     return entries
+
+
+def _list_lines(text: str):
+    """The non-blank lines after the last `References` heading, each with whether a blank line preceded it."""
+    headings = list(_HEADING.finditer(text))
+    after_blank = False
+    for line in (text[headings[-1].end():].splitlines() if headings else ()):
+        if line.strip():
+            yield line.strip(), after_blank
+        after_blank = not line.strip()
+
+
+# An unnumbered (APA-style) entry opens with its first author, "Smith, A. B.," or "Smith AB,", and
+# gives its year in brackets after the authors: "(2019)", "(2020a)", "(n.d.)".
+_PARTICLES = r"(?:(?:van|von|de|der|den|da|di|du|le|la|del|dos|das|ten|ter)\s+)*"
+_APA_START = re.compile(rf"^{_PARTICLES}(?:[A-ZÀ-Þ][\w'’-]+(?:\s+[A-Za-zÀ-ÿ][\w'’-]+){{0,2}},\s+(?:[A-ZÀ-Þ]\.[\s-]?)+|"
+                        r"[A-ZÀ-Þ][\w'’-]+(?:\s+[A-Za-zÀ-ÿ][\w'’-]+){0,2}\s+[A-Z]{1,4}[,.]|"
+                        r"[A-ZÀ-Þ][\w'’-]+(?:\s+[A-Za-zÀ-ÿ][\w'’-]+){0,6}\.?\s+\((?:19|20)\d{2}[a-z]?\)|"  # a group author
+                        r"[A-ZÀ-Þ][\w'’-]+(?:\s+[A-Za-zÀ-ÿ][\w'’-]+){0,6}\.?\s+\((?:n\.\s?d\.|in press)\))")
+_APA_YEAR = re.compile(r"\((?P<year>(?:19|20)\d{2})[a-z]?(?:,[^)]{0,30})?\)\.?|\((?:n\.\s?d\.|in press)\)\.?", re.I)
+_APA_PERSON = re.compile(r"(?:&\s*)?(?P<surname>[^,&]+?),\s*(?P<initials>(?:[A-ZÀ-Þ]\.[\s-]?)+)")
+_DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/(?P<doi>10\.\S+)", re.I)
+
+
+def _unnumbered_entry_texts(text: str) -> list[str]:
+    """The entries of an unnumbered (author-year) list after the last `References` heading: an entry
+    starts a line with an author and has its year in brackets; other lines continue it. A line
+    after a blank line that starts no entry (back-matter) ends the list."""
+    entries: list[str] = []
+    for line, after_blank in _list_lines(text):
+        # A wrapped author list also starts with "Name, I.": a new entry only once the last has its year.
+        if _APA_START.match(line) and (not entries or _APA_YEAR.search(entries[-1])):
+            entries.append(line)
+        elif entries and after_blank:
+            break
+        elif entries:
+            joiner = "" if entries[-1].endswith("-") and not entries[-1].endswith(" -") else " "
+            entries[-1] = f"{entries[-1]}{joiner}{line}"
+    return entries
+
+
+def _vancouver_authors(authors: str) -> str:
+    """APA authors ("Smith, A. B., Lee, C., & Park, J.") in the list's other form ("Smith AB, Lee C, Park J")."""
+    people = [f"{m.group('surname').strip()} {re.sub(r'[^A-ZÀ-Þ]', '', m.group('initials'))}" for m in _APA_PERSON.finditer(authors)]
+    return ", ".join(people) if people else authors.strip().rstrip(".,")
+
+
+def parse_apa_entry(number: int, text: str) -> Reference:
+    """One unnumbered author-year entry as a `Reference`, numbered by its place in the list."""
+    year_match = _APA_YEAR.search(text)
+    if year_match is None:
+        return parse_entry(number, text)
+    authors = _vancouver_authors(text[:year_match.start()])
+    year = int(year_match.group("year")) if year_match.group("year") else None
+    rest = text[year_match.end():].strip()
+    title, journal, _ = _split_title_journal(rest)
+    if not journal and not _EMPHASIS.search(rest):  # PDF text: "Title. Journal, 12(3), 45–67."
+        parts = re.split(r"(?<=[.?!])\s+", rest, maxsplit=1)
+        title, journal = parts[0].rstrip("."), (parts[1].split(",")[0].strip().rstrip(".") if len(parts) > 1 else "")
+    doi_match = _DOI_URL.search(text) or _DOI.search(text)
+    doi = doi_match.group("doi").rstrip(".,;") if doi_match else None
+    return Reference(ref=number, authors=authors, label=_label(authors, year), year=year, title=title, journal=journal,
+                     doi=doi, doi_truncated=bool(doi and _TRUNCATED_DOI.search(doi)), text=text)
 
 
 def _surname(author: str) -> str:
@@ -110,17 +165,21 @@ def parse_entry(number: int, text: str) -> Reference:
 
 
 def parse_references(review_text: str) -> tuple[Reference, ...]:
-    """The review's numbered references in order, as many as its list holds; () for a text
-    without a `References` list. How complete the list is, is judged by `reference_list_problems`."""
-    return tuple(parse_entry(number, text) for number, text in _entry_texts(review_text))
+    """The review's references in order, as many as its list holds: numbered entries, or else an
+    unnumbered author-year list numbered by its order; () for a text without a `References` list.
+    How complete the list is, is judged by `reference_list_problems`."""
+    numbered = _entry_texts(review_text)
+    if numbered:
+        return tuple(parse_entry(number, text) for number, text in numbered)
+    return tuple(parse_apa_entry(number, text) for number, text in enumerate(_unnumbered_entry_texts(review_text), 1))
 
 
 def reference_list_problems(references: Sequence[Reference], highest_cited: int) -> list[str]:
     """What is wrong with a reference list, given the highest number the text cites: a list
     cut short, or no list at all. Ingestion reports these instead of stopping."""
     if not references:
-        return ["No numbered reference list found after a 'References' heading: citations cannot be "
-                "linked to references. Check that each entry starts a line as '12. Author …'."]
+        return ["No reference list found after a 'References' heading: citations cannot be linked to "
+                "references. Check that each entry starts a line as '12. Author …' or 'Author, A. B. (2019). …'."]
     if highest_cited > len(references):
         return [f"The reference list has only {len(references)} numbered entries, but the text cites "
                 f"up to [{highest_cited}]: citations above {len(references)} are left unlinked. "

@@ -475,3 +475,61 @@ def test_the_ingest_report_lists_the_citations_that_match_no_reference(ingested:
     (listed,) = [p for p in corpus.problems if p.startswith("Unmatched citations")]
     assert count.endswith(" 2 unmatched.")
     assert "Quennell et al., 2011" in listed and "Ferreira-Banks et al., 2015" in listed
+
+
+# -- The author-year review with an unnumbered, alphabetical (APA) reference list -------------
+
+def apa_entry(reference: Reference, year: str) -> str:
+    """A numbered entry as an APA one: "Smith, A. B., & Lee, C. (2019a). Title. *Journal*. https://doi.org/…"."""
+    people = []
+    for person in reference.authors.split(", "):
+        name, initials = surname(person), person[len(surname(person)):].strip()
+        people.append(f"{name}, {' '.join(f'{i}.' for i in initials)}" if initials else name)
+    authors = people[0] if len(people) == 1 else ", ".join(people[:-1]) + f", & {people[-1]}"
+    journal = f" *{reference.journal}*." if reference.journal else ""
+    doi = f" https://doi.org/{reference.doi}" if reference.doi else ""
+    return f"{authors} ({year}). {reference.title}.{journal}{doi}"
+
+
+@pytest.fixture(scope="module")
+def apa(tmp_path_factory, ingested: Ingested) -> Corpus:
+    from ingest.references import parse_references
+
+    text = REVIEW2.read_text(encoding="utf-8")
+    _, _, years = parse_list(text)
+    references = parse_references(text)
+    # Alphabetical, as APA lists are; a stable sort keeps "2019a" before "2019b".
+    ordered = sorted(references, key=lambda r: (surname(r.authors.split(", ")[0]).lower(), r.year or 0))
+    cut = ingested.author_year_text.index("\nReferences\n")
+    numbered_list = text[text.index("\nReferences\n"):]
+    back_matter = numbered_list[list(re.finditer(r"^\d{1,3}\. .*$", numbered_list, re.M))[-1].end():]
+    apa_text = (ingested.author_year_text[:cut] + "\nReferences\n\n"
+                + "\n".join(apa_entry(r, years[r.ref]) for r in ordered) + back_matter)
+    return ingest_text(tmp_path_factory.mktemp("apa"), apa_text)
+
+
+def test_an_unnumbered_apa_list_gives_every_reference_with_its_doi(apa: Corpus, ingested: Ingested) -> None:
+    assert len(apa.references) == REVIEW2_REFS
+    assert {r.doi for r in apa.references} == {r.doi for r in ingested.numbered.references} and all(r.doi for r in apa.references)
+    by_doi = {r.doi: r for r in ingested.numbered.references}
+    assert all(r.year == by_doi[r.doi].year and r.title == by_doi[r.doi].title for r in apa.references)
+    assert not [p for p in apa.problems if "reference list" in p.lower()]
+
+
+def test_an_unnumbered_apa_list_gives_the_citation_links_and_studies_of_the_numbered_review(apa: Corpus, ingested: Ingested) -> None:
+    # The APA list is alphabetical, so its numbers differ: compare by DOI.
+    doi_numbered = {r.ref: r.doi for r in ingested.numbered.references}
+    doi_apa = {r.ref: r.doi for r in apa.references}
+    numbered, ours = sentences_by_paragraph(ingested.numbered), sentences_by_paragraph(apa)
+    pairs = [(s, ours[line][i] if i < len(ours.get(line, [])) else None)
+             for line, sentences in numbered.items() for i, s in enumerate(sentences) if s.refs]
+    same = [a for a, b in pairs if b is not None and {doi_numbered[r] for r in a.refs} == {doi_apa[r] for r in b.refs}]
+    share = len(same) / len(pairs)
+    print(f"\nAPA list: {len(same)}/{len(pairs)} citing sentences linked to the same works = {share:.1%}")
+    assert len(pairs) > 80 and share >= 0.98
+
+    def profiles(corpus: Corpus, doi: dict[int, str]) -> dict[str, tuple[str, int | None]]:
+        return {doi[s.ref]: (s.design, s.n) for s in corpus.model.studies if s.in_tables}
+
+    assert len(profiles(apa, doi_apa)) == 28
+    assert profiles(apa, doi_apa) == profiles(ingested.numbered, doi_numbered)

@@ -119,7 +119,7 @@ def test_a_cut_short_reference_list_is_reported_not_fatal() -> None:
     assert problems and "only 40 numbered entries" in problems[0] and "[68]" in problems[0]
     assert reference_list_problems(REFERENCES, highest_cited=68) == []
     missing = reference_list_problems(parse_references(REVIEW[: REVIEW.index("\nReferences\n")]), highest_cited=68)
-    assert missing and "No numbered reference list" in missing[0]
+    assert missing and "No reference list found" in missing[0]
 
 
 def test_a_text_that_is_not_the_review_has_no_references() -> None:
