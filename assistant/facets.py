@@ -5,11 +5,14 @@ the question's words, then narrowed by what the question constrains (a design, a
 follow-up or not). Pure functions: records in, refs out."""
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from assistant.retrieve import tokenize
 from ingest.evidence_model import Study
@@ -57,6 +60,35 @@ def _design_condition(question: str):
     return None
 
 
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
+    """Each world region of assistant/data/regions.json: a pattern for its name in a question
+    ("Asia", "Asian") and one for its countries and their adjectives in a study's facets."""
+    data = json.loads((Path(__file__).with_name("data") / "regions.json").read_text(encoding="utf-8"))
+    regions = {}
+    for name, countries in data.items():
+        if name.startswith("_"):
+            continue
+        names = sorted({alias for country in countries for alias in country.split("|")}, key=len, reverse=True)
+        stem = re.escape(name.removeprefix("the ").rstrip("s"))
+        regions[name] = (re.compile(rf"\b{stem}\w*", re.I),
+                         re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in names) + r")(?![\w])"))
+    return regions
+
+
+def _region_condition(question: str):
+    """A region the question names ("done in Asia"): the study's country (or, without one, its
+    sample's description) names one of its countries. A country that contains the region's name
+    ("South Africa") is a country, not the region."""
+    countries = [m.span() for _, places in _regions().values() for m in places.finditer(question)]
+    for name, (asked, places) in _regions().items():
+        for match in asked.finditer(question):
+            if any(start <= match.start() and match.end() <= end for start, end in countries):
+                continue
+            return lambda s, places=places: bool(places.search(s.country or s.population))
+    return None
+
+
 def _constraints(question: str) -> list:
     """Conditions on sample size, follow-up and the findings' direction that the question states."""
     tests = []
@@ -73,6 +105,8 @@ def _constraints(question: str) -> list:
         limit = int(next(g for g in at_least.groups() if g))
         strict = "than" in at_least.group(0).lower()
         tests.append(lambda s, n=limit, gt=strict: s.n is not None and (s.n > n if gt else s.n >= n))
+    if (region := _region_condition(question)) is not None:
+        tests.append(region)
     if re.search(r"\b(no|without|lacked|lacking|never had a)\s+(a\s+)?follow-?up\b", question, re.I):
         tests.append(lambda s: not s.follow_up or s.follow_up.lower().startswith("no"))
     elif re.search(r"\bfollow(ed)?[- ]?(up|them up|people up)\b", question, re.I):

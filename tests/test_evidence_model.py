@@ -110,3 +110,23 @@ def test_a_list_of_studies_that_found_no_benefit_or_harm_follows_their_primary_o
                           review2.model.studies, digests, topic=" ".join((review2.review.title, *review2.review.keywords)))
     # Tables 1-2: null primary outcomes (27, 29, 33, 36), the trial favouring its control (25), the null cohort (39).
     assert set(asked.refs) == {25, 27, 29, 33, 36, 39}
+
+
+@needs_review2
+def test_a_region_takes_the_studies_whose_country_lies_in_it(review2) -> None:
+    from assistant.facets import match_studies
+
+    digests = {d.ref: d for d in review2.digests}
+    studies = [s for s in review2.model.studies if s.in_tables]
+    asia = {"China", "Japan", "Singapore", "South Korea", "Taiwan", "India"}
+    asked = match_studies("Which of the included studies were done in Asia?", (), studies, digests)
+    # The country column, or the sample's description where the table gives no country ("adults ≥65 (Japan)").
+    assert set(asked.refs) == {s.ref for s in studies if s.country in asia or any(f"({c}" in s.population for c in asia)}, asked
+    americas = match_studies("any trials from South America?", (), studies, digests)
+    assert americas.refs and all(review2.model.study(r).country in ("Brazil", "Chile") or "Chile" in review2.model.study(r).population
+                                 for r in americas.refs)
+    # "South African" names a country, not the region Africa: no narrowing to Africa.
+    from assistant.facets import _region_condition
+
+    assert _region_condition("The South African cohort found no link") is None
+    assert _region_condition("any studies from Africa?") is not None
