@@ -276,8 +276,26 @@ def table_quote(record: StudyRecord, focus: str) -> str:
     return cell
 
 
+# What a question may ask of each study beside its findings, and the table columns that hold it.
+_ASKED_COLUMNS = (
+    (re.compile(r"\bhow long\b|\bduration\b|\blength of\b|\bhow many (weeks|months|sessions)\b", re.I),
+     re.compile(r"duration|length|weeks|sessions", re.I)),
+    (re.compile(r"\bwhere\b|\bcountr(y|ies)\b|\bsettings?\b", re.I), re.compile(r"country|setting|location", re.I)),
+    (re.compile(r"\bfollow[- ]?up\b", re.I), re.compile(r"follow", re.I)),
+    (re.compile(r"\b(what|which) (kind|type|sort)s? of (program|programme|intervention|training|course)", re.I),
+     re.compile(r"program|intervention|training type", re.I)),
+)
+
+
 def best_finding(record: StudyRecord, question: str) -> tuple[str, str]:
-    """The finding of a table row that speaks most to the question (the first one if none does)."""
+    """The finding of a table row that speaks most to the question (the first one if none does),
+    or the cell of the column holding what the question asks of each study ("how long" → duration)."""
+    for asked, columns in _ASKED_COLUMNS:
+        if asked.search(question):
+            for index, cell in enumerate(record.cells):
+                column = record.columns[index] if index < len(record.columns) else ""
+                if index and columns.search(column) and cell.strip() and not _FINDINGS_COLUMN.search(column):
+                    return column.capitalize(), re.sub(r"\s+", " ", cell).strip()
     pieces: list[tuple[str, str]] = []  # (column heading, finding as printed)
     for index, cell in enumerate(record.cells):
         column = record.columns[index] if index < len(record.columns) else ""

@@ -383,3 +383,13 @@ def test_an_answer_opens_with_a_finding_rather_than_an_abstracts_background(assi
                 if p.passage_id in assistant._abstract_openings for s in p.sentences]
     lead = answer.answer.split("\n\n")[0]
     assert openings and not any(text[:50] in lead for text in openings), lead
+
+
+def test_asking_how_long_each_listed_study_ran_shows_each_ones_duration(assistant) -> None:
+    answer = assistant.ask("How long did each of them run?",
+                           history=["Which qualitative studies examined mindfulness training for therapists in training?"])
+    lines = {int(m.group(1)): line for line in answer.answer.splitlines()
+             if line.startswith("- **") and (m := re.search(r"\[(\d+)\]", line))}
+    in_tables = {ref: line for ref, line in lines.items() if ref in assistant.library.records}
+    assert len(in_tables) >= 2, answer.answer  # a study the tables describe shows the duration they give
+    assert all("Duration" in line and "week" in line for line in in_tables.values()), answer.answer
