@@ -98,3 +98,10 @@ def test_totals_across_the_included_studies_come_from_the_reviews_own_count(revi
     answer = review2_assistant.ask("How many participants took part in total across the included studies?")
     assert not answer.abstained
     assert "18,092" in answer.answer.split("\n\n")[0], answer.answer  # the opening, not a later point
+
+
+def test_evaluative_words_the_corpus_never_uses_are_not_missing_topics(review2_assistant) -> None:
+    # The review says "worsened" and "unfavourable", never "worse"; the question still asks about its trials.
+    for question in ("Did any trial find exercise made things worse?", "Did exercise make anyone worse?"):
+        answer = review2_assistant.ask(question)
+        assert not answer.abstained, answer.answer
