@@ -38,7 +38,7 @@ _NUMBER = re.compile(r"\d")
 _FINDING_CUE = re.compile(r"\b(found|find|findings|showed|shown|reported|associated|linked|benefit\w*|improv\w*|reduc\w*|increas\w*|decreas\w*|predict\w*|mediat\w*|protect\w*|suggest\w*|conclude\w*)\b", re.IGNORECASE)
 _METHOD_CUE = re.compile(r"\b(this (pilot |qualitative |quantitative |cross-sectional |three-arm |randomi[sz]ed )?(study|survey|trial|review article|paper) (offered|examined|investigated|evaluated|tested|explored|compared|asked)|"
                          r"^(qualitative|quantitative|cross-sectional|pilot|controlled)? ?(study|survey|evaluation) of|aim(ed)? (was|to)|sought to|is rising|"
-                         r"few studies|little (is known|research)|remains? (unclear|unknown)|are both (stressed|important)|were recruited|completed (the|a|an)|design with|participants were|was measured|were measured|questionnaires? (were|was)|research design)\b", re.IGNORECASE)
+                         r"few studies|little (is known|research)|remains? (unclear|unknown)|are both (stressed|important)|were recruited|(were|was) eligible|completed (the|a|an)|design with|participants were|was measured|were measured|questionnaires? (were|was)|research design)\b", re.IGNORECASE)
 _NUMBER_WORD = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b", re.IGNORECASE)
 # Sentences about the review's own layout ("Table 4 summarizes ...") make poor claims.
 _META = re.compile(r"\b(Table \d (summarizes|provides)|this section|[Ww]e review|[Bb]elow,|as presented in|is presented below)\b")

@@ -147,7 +147,7 @@ _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
     ("effect", re.compile(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b")),
 )
 # "What is the effect of ..." asks about findings, not a definition.
-_NOT_DEFINITION = re.compile(r"\b(find|found|effect|show|result)")
+_NOT_DEFINITION = re.compile(r"\b(find|found|effect|show|result|(best|better|worst|worse|most|least)\b|differen|compar)")
 
 
 def classify_route(question: str) -> Route:

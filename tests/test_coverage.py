@@ -105,3 +105,12 @@ def test_evaluative_words_the_corpus_never_uses_are_not_missing_topics(review2_a
     for question in ("Did any trial find exercise made things worse?", "Did exercise make anyone worse?"):
         answer = review2_assistant.ask(question)
         assert not answer.abstained, answer.answer
+
+
+def test_asking_what_is_best_is_not_taken_for_a_definition(review2_assistant) -> None:
+    from assistant.query import classify_route
+
+    question = "what's the best type of exercise for depression in old age?"
+    assert classify_route(question) != "definition"
+    answer = review2_assistant.ask(question)
+    assert not answer.abstained and "eligible" not in answer.answer.split("\n\n")[0], answer.answer
