@@ -218,7 +218,7 @@ class Assistant:
                       and not c.passage_id.startswith("table:")
                       and not any(c.quote == line.quote for line in study_lines)]
             few = len(refs) <= 2  # one or two studies: say more about each
-            chosen = pick_claims(claims, 3 if few else 2, per_study=3 if few else 1)
+            chosen = self._finding_first(read, pick_claims(claims, 3 if few else 2, per_study=3 if few else 1))
             floor = (chosen[0].score * self.settings.answer.point_ratio) if chosen else 0.0
             points = [c for c in chosen if c.score >= floor]
             return compose(read, None, points, [], self.library, study_lines=study_lines, intro=intro)
