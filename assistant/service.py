@@ -130,6 +130,7 @@ class Assistant:
         previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
         named, unknown_named = named_studies(read.clean.text, self.references, self.known_words)
+        meant: tuple[int, ...] = ()
         if not unknown_named and self.model is not None:
             # "The nursing home trial got worse when the chair yoga one got better": each side of a
             # comparison may name or describe its own study.
@@ -137,9 +138,13 @@ class Assistant:
             if len(set(sides) | set(named)) >= 2 and len(sides) >= 2:
                 named = tuple(dict.fromkeys((*named, *sides)))
             elif not named:
-                named = self._described(read.clean.text)
+                named = described_study(read.clean.text, self.model.studies)
+                if not named and (guessed := self._described(read.clean.text)):
+                    # Found by meaning only: any question resembles some study, so this one is
+                    # still checked for what the corpus lacks before it is answered about it.
+                    meant = guessed
         boosts = {r: 0.05 for r in previous_refs}
-        boosts.update({r: 0.1 for r in named})
+        boosts.update({r: 0.1 for r in (*named, *meant)})
         hits = self.retriever.search(
             read.search_text, dense_query=_dense_query(read),
             dense_k=self.settings.retrieval.dense_k, lexical_k=self.settings.retrieval.lexical_k, boosts=boosts,
@@ -153,7 +158,7 @@ class Assistant:
             if read.clean.notes:
                 text = "\n\n".join([*read.clean.notes, text])
             return self._answer(id, read, text, [], kept, True, None, started, retrieve_ms, compose_started)
-        focus = named or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
+        focus = named or meant or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
         if not focus and read.route in ("fact", "numeric", "effect", "contrast"):
             focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r))
         markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)
