@@ -17,7 +17,7 @@ from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies, study_tokens
 from assistant.spelling import Speller, fold
-from assistant.studies import described_study, named_studies, structured_matches
+from assistant.studies import closest_study, described_study, named_studies, points_at_one_study, structured_matches
 from assistant.retrieval_cache import retrieval_structures
 from ingest.citations import strip_markers
 from ingest.index import get_embeddings, open_index, passage_vectors
@@ -139,10 +139,10 @@ class Assistant:
                 named = tuple(dict.fromkeys((*named, *sides)))
             elif not named:
                 named = described_study(read.clean.text, self.model.studies)
-                if not named and (guessed := self._described(read.clean.text)):
+                if not named and points_at_one_study(read.clean.text):
                     # Found by meaning only: any question resembles some study, so this one is
                     # still checked for what the corpus lacks before it is answered about it.
-                    meant = guessed
+                    meant = closest_study(self._study_closeness(read.clean.text), self.settings.answer.describe_margin)
         boosts = {r: 0.05 for r in previous_refs}
         boosts.update({r: 0.1 for r in (*named, *meant)})
         hits = self.retriever.search(

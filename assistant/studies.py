@@ -250,9 +250,18 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
     if best >= (1.0 if side else 1.5) and best - second >= 1.0:
         return (scores[0][1],)
     if closeness is not None and not side:
-        # The asker's own words for a study ("working psychologists" for practising ones, "online"
-        # for web-based) miss its facets' words but not their meaning.
-        ranked = sorted(closeness().items(), key=lambda item: (-item[1], item[0]))
-        if len(ranked) >= 2 and ranked[0][1] - ranked[1][1] >= margin:
-            return (ranked[0][0],)
+        return closest_study(closeness(), margin)
     return ()
+
+
+def closest_study(closeness: Mapping[int, float], margin: float) -> tuple[int, ...]:
+    """The study closest in meaning to a question when it leads the next by `margin`: the asker's
+    own words for a study ("working psychologists" for practising ones, "online" for web-based)
+    miss its facets' words but not their meaning."""
+    ranked = sorted(closeness.items(), key=lambda item: (-item[1], item[0]))
+    return (ranked[0][0],) if len(ranked) >= 2 and ranked[0][1] - ranked[1][1] >= margin else ()
+
+
+def points_at_one_study(question: str) -> bool:
+    """The question points at one study ("that trial", "the survey"), not at several."""
+    return bool(_ONE_STUDY.search(question)) and not _MANY_STUDIES.search(question)
