@@ -60,14 +60,13 @@ class Assistant:
         self.idf = structures.idf
         prose = {p.order: p for p in index.passages if p.kind == "prose"}
         self._by_study: dict[int, list] = {}
+        by_abstract: dict[int, list] = {}
         for passage in index.passages:
             if passage.refs and len(set(passage.refs)) == 1 and passage.kind != "reference":
                 self._by_study.setdefault(passage.refs[0], []).append(passage)
-        # The first quarter of each abstract of three or more passages: its background and aim.
-        by_abstract: dict[int, list] = {}
-        for passage in index.passages:
             if passage.kind == "digest" and passage.study_ref is not None:
                 by_abstract.setdefault(passage.study_ref, []).append(passage)
+        # The first quarter of each abstract of three or more passages: its background and aim.
         self._abstract_openings = frozenset(
             p.passage_id for passages in by_abstract.values() if len(passages) >= 3
             for i, p in enumerate(sorted(passages, key=lambda p: p.order)) if i < len(passages) / 4)
@@ -138,11 +137,9 @@ class Assistant:
             if len(set(sides) | set(named)) >= 2 and len(sides) >= 2:
                 named = tuple(dict.fromkeys((*named, *sides)))
             elif not named:
-                named = described_study(read.clean.text, self.model.studies)
-                if not named and points_at_one_study(read.clean.text):
-                    # Found by meaning only: any question resembles some study, so this one is
-                    # still checked for what the corpus lacks before it is answered about it.
-                    meant = closest_study(self._study_closeness(read.clean.text), self.settings.answer.describe_margin)
+                # A study found by meaning only is not `named`: any question resembles some study,
+                # so this one is still checked for what the corpus lacks before it is answered.
+                named, meant = self._described(read.clean.text)
         boosts = {r: 0.05 for r in previous_refs}
         boosts.update({r: 0.1 for r in (*named, *meant)})
         hits = self.retriever.search(
@@ -308,12 +305,8 @@ class Assistant:
         if position is None:
             return None
         passage = self.retriever.passages[position]
-        quotes = self._passage_quotes.get(passage.passage_id)
-        if quotes is None:
-            if len(self._passage_quotes) >= 20_000:
-                self._passage_quotes.clear()
-            quotes = self._passage_quotes[passage.passage_id] = [claim_from_sentence(s, passage, 0.0).quote
-                                                                 for s in passage.sentences]
+        quotes = _remembered(self._passage_quotes, passage.passage_id, 20_000,
+                             lambda: [claim_from_sentence(s, passage, 0.0).quote for s in passage.sentences])
         return (passage, quotes.index(claim.quote)) if claim.quote in quotes else None
 
     def _study_per_side(self, question: str) -> tuple[int, ...]:
@@ -522,7 +515,8 @@ class Assistant:
         # A study the earlier question named or described is what "the sample" now points at.
         named, _ = named_studies(earlier.question, self.references, self.known_words)
         if not named and self.model is not None:
-            named = self._described(earlier.question)
+            by_words, by_meaning = self._described(earlier.question)
+            named = by_words or by_meaning
         if 1 <= len(named) <= 4:
             return refs, tuple(named)
         # "They"/"that study" point at the earlier answer's study only when it was about one study.
@@ -636,12 +630,7 @@ class Assistant:
 
     def _tokens_of(self, passage) -> frozenset[str]:
         """A passage's tokens, remembered (bounded): the same passages come back question after question."""
-        tokens = self._passage_tokens.get(passage.passage_id)
-        if tokens is None:
-            if len(self._passage_tokens) >= 20_000:
-                self._passage_tokens.clear()
-            tokens = self._passage_tokens[passage.passage_id] = frozenset(tokenize(passage.text))
-        return tokens
+        return _remembered(self._passage_tokens, passage.passage_id, 20_000, lambda: frozenset(tokenize(passage.text)))
 
     def evidence_gain(self, text: str, words: Sequence[str]) -> float:
         """How much closer the question comes to the corpus without those words: the best dense
@@ -656,12 +645,7 @@ class Assistant:
     def _best_dense(self, text: str) -> float:
         """The best dense similarity of a text to the corpus, remembered (bounded): a question's
         own is asked once for the unknown words and once for the uncovered ones."""
-        best = self._dense_best.get(text)
-        if best is None:
-            if len(self._dense_best) >= 1024:
-                self._dense_best.clear()
-            best = self._dense_best[text] = max((s for _, s in self.retriever.dense(text, 5)), default=0.0)
-        return best
+        return _remembered(self._dense_best, text, 1024, lambda: max((s for _, s in self.retriever.dense(text, 5)), default=0.0))
 
     def _mostly_foreign(self, text: str) -> bool:
         """Most words are neither corpus words nor English words: a question in another language."""
@@ -714,10 +698,13 @@ class Assistant:
         full, rest = self._embed(text), self._embed(reduced)  # remembered: the question's own is usually known
         return 1.0 - float(sum(a * b for a, b in zip(full, rest)))
 
-    def _described(self, text: str) -> tuple[int, ...]:
-        """The one study a text describes, by its facets' words or else by meaning."""
-        return described_study(text, self.model.studies, closeness=lambda: self._study_closeness(text),
-                               margin=self.settings.answer.describe_margin)
+    def _described(self, text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The one study a text describes: (by its facets' words, ()) or else ((), by meaning),
+        the latter only when the text points at one study."""
+        by_words = described_study(text, self.model.studies)
+        if by_words or not points_at_one_study(text):
+            return by_words, ()
+        return (), closest_study(self._study_closeness(text), self.settings.answer.describe_margin)
 
     def _study_closeness(self, text: str) -> dict[int, float]:
         """Each study's similarity in meaning to the text: its title, design, sample, intervention
@@ -775,6 +762,15 @@ _ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his|the (sample|participants|intervention|course|programme|program|trial|study))\b",
                        re.IGNORECASE)
+
+
+def _remembered(cache: dict, key, most: int, make):
+    """The cached value for `key`, made and kept if missing; a full cache starts afresh (bounded memory)."""
+    if key not in cache:
+        if len(cache) >= most:
+            cache.clear()
+        cache[key] = make()
+    return cache[key]
 
 
 def scope_statement(review) -> str:

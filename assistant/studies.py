@@ -194,15 +194,13 @@ def _words(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z]{4,}", fold(text))}
 
 
-def described_study(question: str, studies: Sequence["Study"], *, side: bool = False,
-                    closeness: "Callable[[], Mapping[int, float]] | None" = None, margin: float = 0.08) -> tuple[int, ...]:
+def described_study(question: str, studies: Sequence["Study"], *, side: bool = False) -> tuple[int, ...]:
     """The one study a question points at without the "X et al" form: by its first author's
     surname, possessive or misspelt ("Kowalcyzk's trial"), or by a description (country, design,
     year, sample size, distinctive words of its intervention or sample) that fits it best by a
     clear margin. () when the question is about several studies or none fits. `side`: the text is
-    one side of a comparison, where one distinctive word of a study's facets is enough.
-    `closeness`: each study's similarity in meaning to the question, asked for only when the words
-    fit no study clearly; the closest study is taken when it leads the next by `margin`."""
+    one side of a comparison, where one distinctive word of a study's facets is enough. By
+    meaning instead of words: `closest_study`."""
     from rapidfuzz import fuzz
 
     from ingest.tables import normalise_design
@@ -247,11 +245,7 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
         scores.append((score, study.ref))
     scores.sort(reverse=True)
     best, second = scores[0][0], (scores[1][0] if len(scores) > 1 else 0.0)
-    if best >= (1.0 if side else 1.5) and best - second >= 1.0:
-        return (scores[0][1],)
-    if closeness is not None and not side:
-        return closest_study(closeness(), margin)
-    return ()
+    return (scores[0][1],) if best >= (1.0 if side else 1.5) and best - second >= 1.0 else ()
 
 
 def closest_study(closeness: Mapping[int, float], margin: float) -> tuple[int, ...]:

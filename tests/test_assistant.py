@@ -358,7 +358,7 @@ def test_a_study_described_in_the_askers_own_words_is_found_by_meaning(assistant
 
     assert described_study(question, assistant.model.studies) == ()  # its facets' words alone fit no study
     answer = assistant.ask(question)
-    described = assistant._described(question)
+    _, described = assistant._described(question)  # (by words, by meaning)
     assert len(described) == 1
     assert {c.ref for c in answer.citations} == set(described), answer.answer
     study = assistant.model.study(described[0])
@@ -366,14 +366,13 @@ def test_a_study_described_in_the_askers_own_words_is_found_by_meaning(assistant
 
 
 def test_a_study_only_slightly_closer_in_meaning_than_the_next_is_not_taken(assistant) -> None:
-    from assistant.studies import described_study
+    from assistant.studies import closest_study
 
     studies = assistant.model.studies
     refs = [s.ref for s in studies if s.in_tables][:3]
     close = {refs[0]: 0.70, refs[1]: 0.65, refs[2]: 0.30}
-    question = "what did that study find?"
-    assert described_study(question, studies, closeness=lambda: close, margin=0.08) == ()
-    assert described_study(question, studies, closeness=lambda: {**close, refs[1]: 0.60}, margin=0.08) == (refs[0],)
+    assert closest_study(close, margin=0.08) == ()
+    assert closest_study({**close, refs[1]: 0.60}, margin=0.08) == (refs[0],)
 
 
 def test_an_answer_opens_with_a_finding_rather_than_an_abstracts_background(assistant) -> None:
