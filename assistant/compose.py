@@ -579,10 +579,18 @@ def compose(
         if terms:
             lines += ["", "**Terms used:** " + "; ".join(terms) + "."]
     if read.persona == "educator" and citations:
-        lines += ["", "**References:**"] + [
-            f"[{c.ref}] {library.references[c.ref].text if c.ref in library.references else c.label}" for c in citations if c.ref
-        ]
+        lines += ["", *reference_list(citations, library)]
     return "\n".join(lines).strip(), citations, evidence
+
+
+REFERENCES_HEADING = "**References:**"
+
+
+def reference_list(citations: Sequence[Citation], library: Library) -> list[str]:
+    """The full references of the cited sources, for a slide's last lines."""
+    return [REFERENCES_HEADING] + [
+        f"[{c.ref}] {library.references[c.ref].text if c.ref in library.references else c.label}" for c in citations if c.ref
+    ]
 
 
 def idf_table(texts: Sequence[str]) -> dict[str, float]:

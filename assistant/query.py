@@ -7,7 +7,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -167,6 +167,21 @@ def infer_persona(question: str, requested: str | None = "auto") -> str:
     from assistant.persona import classify_persona  # loads the model and the embedder on first use only
 
     return classify_persona(question)
+
+
+def question_parts(text: str, has_topic: Callable[[str], bool]) -> list[str]:
+    """The separate questions of a message, each a sentence of its own ending in a question mark
+    ("Is loving-kindness meditation worth it? Any downsides?"). A sentence with no topic of its
+    own ("What does the evidence say?") or not asked as a question stays with its neighbour, so
+    a message of one question is one part."""
+    sentences = [s for s in re.split(r"(?<=[?？])\s+", text.strip()) if s.strip()]
+    parts: list[str] = []
+    for sentence in sentences:
+        if parts and not (sentence.rstrip().endswith(("?", "？")) and has_topic(sentence) and has_topic(parts[-1])):
+            parts[-1] = f"{parts[-1]} {sentence}"
+        else:
+            parts.append(sentence)
+    return parts
 
 
 def is_followup(question: str, history: Sequence[str]) -> bool:

@@ -11,8 +11,9 @@ import numpy as np
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-from assistant.compose import CONTRAST_CUE, claim_from_sentence, table_quote, Claim, Library, table_claims, compose, pick_claims, rank_claims, study_line
-from assistant.query import HELP_TEXT, ReadQuestion, WordLists, lexicon_words, read_question, strip_markup
+from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, claim_from_sentence, compose, evidence_line,
+                               pick_claims, rank_claims, reference_list, study_line, table_claims, table_quote)
+from assistant.query import HELP_TEXT, ReadQuestion, WordLists, lexicon_words, question_parts, read_question, strip_markup
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies, study_tokens
@@ -155,6 +156,9 @@ class Assistant:
             if read.clean.notes:
                 text = "\n\n".join([*read.clean.notes, text])
             return self._answer(id, read, text, [], kept, True, None, started, retrieve_ms, compose_started)
+        parts = question_parts(read.clean.text, self._has_topic)
+        if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started)) is not None:
+            return each
         focus = named or meant or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
         if not focus and read.route in ("fact", "numeric", "effect", "contrast"):
             focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r))
@@ -164,6 +168,43 @@ class Assistant:
         if read.clean.notes:
             markdown = "\n\n".join(["_" + " ".join(read.clean.notes) + "_", markdown])
         return self._answer(id, read, markdown, citations, kept, False, evidence, started, retrieve_ms, compose_started)
+
+    def _has_topic(self, text: str) -> bool:
+        """The text names a word of the corpus besides words that frame a question."""
+        return any(len(t) > 2 and t not in self.words.framing and t in self.known_words for t in tokenize(text))
+
+    def _answer_each(self, parts: Sequence[str], history: Sequence[str], read: ReadQuestion, id, started) -> Answer | None:
+        """A message of several questions (the whole of it within the corpus) gets an answer to
+        each in turn, under the question it answers, in one persona. A later part is read with
+        the earlier ones before it, so "Any downsides?" is about what the first part asked; a
+        part the corpus cannot answer says so while the others are answered. None when no part
+        can be answered alone: the whole is answered as one question."""
+        answers = [self.ask(part, [*history, *parts[:i]], read.persona) for i, part in enumerate(parts)]
+        if all(answer.abstained for answer in answers):
+            return None
+        citations, seen = [], set()
+        for answer in answers:
+            for citation in answer.citations:
+                if citation.ref not in seen:
+                    seen.add(citation.ref)
+                    citations.append(citation)
+        blocks = [*(["_" + " ".join(read.clean.notes) + "_"] if read.clean.notes else [])]
+        for part, answer in zip(parts, answers):
+            body = answer.answer.split(f"\n\n{REFERENCES_HEADING}")[0].strip()
+            asked = part.strip()
+            blocks.append(f"**{asked[:1].upper()}{asked[1:]}**\n\n{body}")
+        if read.persona == "educator" and citations:
+            blocks.append("\n".join(reference_list(citations, self.library)))
+        retrieved = list({p.chunk_id: p for answer in answers for p in answer.retrieved}.values())
+        return Answer(
+            id=id, question=read.clean.shown, answer="\n\n".join(blocks), abstained=False,
+            citations=citations, retrieved=retrieved, persona=read.persona,
+            route=next(a.route for a in answers if not a.abstained),
+            evidence=evidence_line([c.ref for c in citations], self.library, read.persona),
+            timings_ms={"retrieve": round(sum(a.timings_ms.get("retrieve", 0.0) for a in answers), 2),
+                        "compose": round(sum(a.timings_ms.get("compose", 0.0) for a in answers), 2),
+                        "total": round(_ms(started), 2)},
+        )
 
     def _answer(self, id, read, text, citations, kept, abstained, evidence, started, retrieve_ms, compose_started):
         retrieved = [

@@ -392,3 +392,27 @@ def test_asking_how_long_each_listed_study_ran_shows_each_ones_duration(assistan
     in_tables = {ref: line for ref, line in lines.items() if ref in assistant.library.records}
     assert len(in_tables) >= 2, answer.answer  # a study the tables describe shows the duration they give
     assert all("Duration" in line and "week" in line for line in in_tables.values()), answer.answer
+
+
+def test_a_message_of_two_questions_answers_each_under_its_own_heading(assistant) -> None:
+    answer = assistant.ask("What did Eriksson et al. (2018) find? Which studies used the ProQOL?", persona="educator")
+    assert not answer.abstained, _describe(answer)
+    assert "**What did Eriksson et al. (2018) find?**" in answer.answer, _describe(answer)
+    assert "**Which studies used the ProQOL?**" in answer.answer, _describe(answer)
+    assert {22, 27, 30, 32} <= _study_refs(answer), _describe(answer)
+    # One reference list for the slide, after both answers, naming each source once.
+    assert answer.answer.count("**References:**") == 1, _describe(answer)
+    assert answer.answer.rindex("**References:**") > answer.answer.index("**Which studies used the ProQOL?**")
+    assert len([c.ref for c in answer.citations]) == len({c.ref for c in answer.citations})
+
+
+def test_a_second_sentence_without_a_topic_of_its_own_stays_with_the_first() -> None:
+    from assistant.query import question_parts
+
+    knows = lambda text: any(w in text.lower() for w in ("burnout", "meditation", "trainees"))  # noqa: E731
+    assert question_parts("Does meditation help with burnout? What does the evidence say?", knows) == [
+        "Does meditation help with burnout? What does the evidence say?"]
+    assert question_parts("Does meditation help with burnout? Did trainees find it hard?", knows) == [
+        "Does meditation help with burnout?", "Did trainees find it hard?"]
+    # A statement before the question is its context, not a question of its own.
+    assert question_parts("I have burnout. Does meditation help?", knows) == ["I have burnout. Does meditation help?"]
