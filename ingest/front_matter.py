@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from ingest.records import ReviewInfo
+from ingest.references import DOI
 
 _MARKS = re.compile(r"\s*(\^\{[^}]*\}|[¹²³⁴⁵⁶⁷⁸⁹⁰*,]+(?=,|\s|$))")
 _SOURCE_LINE = re.compile(
@@ -15,7 +16,6 @@ _SOURCE_LINE = re.compile(
     r"\s*(?P<pages>[\w–-]+)\.?\s*(?:doi:\s*(?P<doi>10\.\S+?))?\.?\s*$",
     re.IGNORECASE,
 )
-_DOI = re.compile(r"\bdoi:\s*(10\.\S+?)[.,;]?(?:\s|$)", re.IGNORECASE)
 _KEYWORDS = re.compile(r"^\s*Keywords?:\s*(?P<words>.+)$", re.IGNORECASE | re.MULTILINE)
 _AUTHOR_LINE = re.compile(r"(\^\{\d[\d,*]*\}|[¹²³⁴⁵⁶⁷⁸⁹])")
 
@@ -55,8 +55,8 @@ def parse_review_info(text: str, sidecar: dict | None = None) -> ReviewInfo:
             journal, year = source.group("journal").strip(), int(source.group("year"))
             doi = (source.group("doi") or "").rstrip(".")
     if not doi:
-        found = _DOI.search("\n".join(head))
-        doi = found.group(1).rstrip(".") if found else ""
+        found = DOI.search("\n".join(head))
+        doi = found.group("doi").rstrip(".,;") if found else ""
     keywords_match = _KEYWORDS.search(text)
     keywords = tuple(k.strip(" .") for k in re.split(r"[,;]", keywords_match.group("words")) if k.strip(" .")) if keywords_match else ()
     side = sidecar or {}

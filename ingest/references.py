@@ -16,7 +16,8 @@ _ENTRY_START = re.compile(r"^(\d{1,3})\.\s+(\S.*)$")
 _AUTHORS = re.compile(r"^(?P<authors>.+?)\.\s+(?P<rest>.*)$")
 _EMPHASIS = re.compile(r"\*(?P<inner>[^*]+)\*")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_DOI = re.compile(r"\bdoi:\s*(?P<doi>10\.\S+)", re.I)
+# A DOI as reference lists print it: "doi:10.1/x", "DOI 10.1/x", "https://doi.org/10.1/x", "dx.doi.org/10.1/x".
+DOI = re.compile(r"(?:\bdoi:?\s*|\bdoi\.org/)(?P<doi>10\.\d{3,9}/\S+)", re.I)
 _PLAIN_JOURNAL = re.compile(r"^(?P<title>.+[.?!])\s+(?P<journal>[^.?!]+?)\.\s+(?:19|20)\d{2}\b")
 _INITIALS = re.compile(r"^[A-ZÀ-Þ]{1,4}$")
 # An Elsevier-style DOI cut right after its "(yy)" group, or a DOI ending on a separator.
@@ -34,7 +35,7 @@ def _entry_texts(text: str) -> list[tuple[int, str]]:
             entries.append((expected, start.group(2)))
         elif entries and after_blank:
             break
-        elif entries and not _DOI.search(entries[-1][1]):
+        elif entries and not DOI.search(entries[-1][1]):
             joiner = "" if entries[-1][1].endswith("-") else " "  # "Self-\nCompassion" stays one word
             entries[-1] = (entries[-1][0], f"{entries[-1][1]}{joiner}{line}")
         # any other line (a PDF page header between entries) is skipped
@@ -60,7 +61,6 @@ _APA_START = re.compile(rf"^{_PARTICLES}(?:[A-ZÀ-Þ][\w'’-]+(?:\s+[A-Za-zÀ-�
                         r"[A-ZÀ-Þ][\w'’-]+(?:\s+[A-Za-zÀ-ÿ][\w'’-]+){0,6}\.?\s+\((?:n\.\s?d\.|in press)\))")
 _APA_YEAR = re.compile(r"\((?P<year>(?:19|20)\d{2})[a-z]?(?:,[^)]{0,30})?\)\.?|\((?:n\.\s?d\.|in press)\)\.?", re.I)
 _APA_PERSON = re.compile(r"(?:&\s*)?(?P<surname>[^,&]+?),\s*(?P<initials>(?:[A-ZÀ-Þ]\.[\s-]?)+)")
-_DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/(?P<doi>10\.\S+)", re.I)
 
 
 def _unnumbered_entry_texts(text: str) -> list[str]:
@@ -98,7 +98,7 @@ def parse_apa_entry(number: int, text: str) -> Reference:
     if not journal and not _EMPHASIS.search(rest):  # PDF text: "Title. Journal, 12(3), 45–67."
         parts = re.split(r"(?<=[.?!])\s+", rest, maxsplit=1)
         title, journal = parts[0].rstrip("."), (parts[1].split(",")[0].strip().rstrip(".") if len(parts) > 1 else "")
-    doi_match = _DOI_URL.search(text) or _DOI.search(text)
+    doi_match = DOI.search(text)
     doi = doi_match.group("doi").rstrip(".,;") if doi_match else None
     return Reference(ref=number, authors=authors, label=_label(authors, year), year=year, title=title, journal=journal,
                      doi=doi, doi_truncated=bool(doi and _TRUNCATED_DOI.search(doi)), text=text)
@@ -147,7 +147,7 @@ def parse_entry(number: int, text: str) -> Reference:
     match = _AUTHORS.match(text)
     authors, rest = (match.group("authors"), match.group("rest")) if match else ("", text)
     title, journal, tail = _split_title_journal(rest)
-    doi_match = _DOI.search(tail) or _DOI.search(text)
+    doi_match = DOI.search(tail) or DOI.search(text)
     doi = doi_match.group("doi").rstrip(".,;") if doi_match else None
     year_match = _YEAR.search(tail) or _YEAR.search(rest)
     year = int(year_match.group(0)) if year_match else None

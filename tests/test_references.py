@@ -125,3 +125,18 @@ def test_a_cut_short_reference_list_is_reported_not_fatal() -> None:
 def test_a_text_that_is_not_the_review_has_no_references() -> None:
     assert parse_references("Some notes on self-compassion.\nNothing numbered here.\n") == ()
     assert parse_references("") == ()
+
+
+def test_a_numbered_list_printing_dois_as_links_or_without_a_colon_keeps_each_doi() -> None:
+    text = "\n".join([
+        "References",
+        "1. Smith A, Lee B. A first title. J First. 2019;1(2):3–4. https://doi.org/10.1016/j.jad.2019.01.002",
+        "2. Park C. A second title. J Second. 2020;5:6–7. http://dx.doi.org/10.1111/papt.12104.",
+        "3. Ortiz D. A third title. J Third. 2021;8:9–10. DOI 10.1002/jclp.21923",
+        "4. Nguyen E. A fourth title that wraps onto",
+        "the next line. J Fourth. 2022;11:12–13. doi: 10.1037/a0033092",
+    ])
+    references = parse_references(text)
+    assert [r.doi for r in references] == ["10.1016/j.jad.2019.01.002", "10.1111/papt.12104", "10.1002/jclp.21923",
+                                           "10.1037/a0033092"]
+    assert references[3].title.startswith("A fourth title that wraps onto the next line")
