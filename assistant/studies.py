@@ -20,6 +20,8 @@ _NAMED = re.compile(
     r"(?P<etal>\s+et al\b\.?|\s+and colleagues\b)?(?:['’]s)?"
     r"(?:,?\s*(?P<open>\()?(?P<year>(?:19|20)\d{2})\)?)?"
 )
+# Years that follow an author's year in the same breath: ", 2017", " and 2017", " (survey) and (2017)".
+_MORE_YEARS = re.compile(r"(?:(?:\s*\([^()]{0,30}\))?\s*(?:,|;|and|&)\s*\(?(?:19|20)\d{2}[a-z]?\)?)*")
 _NOT_NAMES = {"table", "figure", "the", "in", "since", "from", "by", "until", "and", "what", "which", "study", "a",
               "did", "does", "do", "how", "was", "were", "is", "are", "review", "trial", "msc", "mbsr", "rct"}
 
@@ -58,7 +60,10 @@ def named_studies(
             close = [key for key in names if OSA.distance(fold(name), key) <= 1]
             candidates = names[close[0]] if len(close) == 1 else []
         if year:
-            candidates = [r for r in candidates if r.year == int(year)]
+            # "Finlay-Jones et al. 2015 (survey) and 2017 (online programme)": the later years are the same author's.
+            more = _MORE_YEARS.match(question, match.end()).group(0)
+            years = {int(year), *(int(y) for y in re.findall(r"(?:19|20)\d{2}", more))}
+            candidates = [r for r in candidates if r.year in years]
         if candidates:
             found += [r.ref for r in candidates]
         elif match.group("etal") or year:

@@ -130,3 +130,14 @@ def test_a_region_takes_the_studies_whose_country_lies_in_it(review2) -> None:
 
     assert _region_condition("The South African cohort found no link") is None
     assert _region_condition("any studies from Africa?") is not None
+
+
+def test_one_author_named_with_two_years_names_both_studies() -> None:
+    from ingest.records import Reference
+
+    references = [Reference(ref=n, authors=a, label=f"{a.split()[0]} et al. ({y})", year=y, title="t", journal="j",
+                            doi=None, doi_truncated=False, text="x")
+                  for n, a, y in ((1, "Moreau A, Li B", 2015), (2, "Moreau A, Li B", 2017), (3, "Moreau A, Li B", 2019))]
+    question = "Compare Moreau et al. 2015 (a survey) and 2017 (an online course) on stress."
+    assert named_studies(question, references)[0] == (1, 2)
+    assert named_studies("What did Moreau et al. (2019) find?", references)[0] == (3,)
