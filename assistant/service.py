@@ -165,6 +165,10 @@ class Assistant:
         markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)
         if len(focus) == 1 and _ASKS_STUDY_FACTS.search(read.clean.text):
             markdown, citations = self._with_study_facts(focus[0], markdown, citations)
+        if _ASKS_REFERENCE.search(read.clean.text):
+            # The studies asked about, or else the one the answer leads with.
+            markdown, citations = self._with_reference_entries(focus or [c.ref for c in citations[:1] if c.ref],
+                                                               markdown, citations)
         if read.clean.notes:
             markdown = "\n\n".join(["_" + " ".join(read.clean.notes) + "_", markdown])
         return self._answer(id, read, markdown, citations, kept, False, evidence, started, retrieve_ms, compose_started)
@@ -427,6 +431,27 @@ class Assistant:
         if not any(c.ref == ref for c in citations):
             citations = [self.library.citation(ref, table_quote(record, "n"), "review"), *citations]
         return f"{line}\n\n{markdown}", citations
+
+    def _with_reference_entries(self, refs: Sequence[int], markdown: str, citations: list):
+        """A question for a study's DOI or full reference opens with its entry in the review's
+        reference list, as printed there, for a reference manager or a slide."""
+        cited = {c.ref for c in citations}
+        shown = []
+        for ref in refs:
+            reference = self.library.references.get(ref)
+            if reference is None:
+                continue
+            if ref not in cited:
+                record = self.library.records.get(ref)
+                if record is None:
+                    continue  # no sentence of the corpus to quote for it
+                citations = [*citations, self.library.citation(ref, table_quote(record, "n"), "review")]
+            printed = reference.doi is None or reference.doi in reference.text
+            shown.append(f"[{ref}] {reference.text}" + ("" if printed else f" https://doi.org/{reference.doi}"))
+        if not shown:
+            return markdown, citations
+        heading = "**Reference:**" if len(shown) == 1 else "**References:**"
+        return "\n".join([heading, *shown]) + f"\n\n{markdown}", citations
 
     def _study_profile(self, read: ReadQuestion, ref: int, claims: Sequence[Claim]):
         """'Tell me about study X': how it was done, then everything it found, from the review's
@@ -772,6 +797,9 @@ class Assistant:
 
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
+# A study's bibliographic entry: its DOI, full reference, or where it was published.
+_ASKS_REFERENCE = re.compile(r"\b(dois?|full (reference|citation)|(reference|citation) (for|to|of)|how (do|should|would|can) i cite|"
+                             r"bibliograph\w*|(which|what) journal|published (in|where)|where was (it|that|this) published)\b", re.IGNORECASE)
 # What a question asks of the review itself, by the evidence model's kinds of review facts.
 _ASKS_KIND = (
     ("limitations", re.compile(r"\b(limitations?|weakness(es)?|shortcomings?)\b", re.IGNORECASE)),

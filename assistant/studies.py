@@ -190,7 +190,7 @@ def structured_matches(
 
 # --- Studies described rather than named ------------------------------------------------------
 
-_ONE_STUDY = re.compile(r"\b(study|trial|paper|survey|programme|program|project|intervention|one|experiment|pilot)\b(?!s)", re.IGNORECASE)
+_ONE_STUDY = re.compile(r"\b(study|trial|rct|paper|article|survey|programme|program|project|intervention|one|experiment|pilot)\b(?!s)", re.IGNORECASE)
 _MANY_STUDIES = re.compile(r"\b(studies|trials|papers|surveys|which (ones|of them))\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b([A-ZÀ-Ý][\wÀ-ÿ'’-]{3,})")
 
@@ -225,6 +225,9 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
         return (by_name[0].ref,)
     if not _ONE_STUDY.search(question) and not side:
         return ()  # one side of a comparison ("the nursing home residents got worse") needs no "study"
+    # "The Beaumont 2016 survey" among two Beaumont 2016 papers: the rest of the description
+    # chooses between the author's own studies, and one facet that sets them apart is enough.
+    candidates, enough = (by_name, 0.75) if len(by_name) > 1 else (list(studies), 1.5)
     # Words that set one study apart: those few studies share.
     profiles = {s.ref: _words(" ".join((s.intervention, s.population, s.country))) for s in studies}
     frequency: dict[str, int] = {}
@@ -235,7 +238,7 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
     asked_design = normalise_design(question)
     numbers = {int(n) for n in re.findall(r"\b\d{2,5}\b", question)}
     scores: list[tuple[float, int]] = []
-    for study in studies:
+    for study in candidates:
         score = 0.0
         places = {fold(w)[:4] for w in re.findall(r"[A-Z][a-z]{3,}", f"{study.country} {study.population}")}
         if places & {w[:4] for w in capitalised}:
@@ -250,7 +253,8 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
         scores.append((score, study.ref))
     scores.sort(reverse=True)
     best, second = scores[0][0], (scores[1][0] if len(scores) > 1 else 0.0)
-    return (scores[0][1],) if best >= (1.0 if side else 1.5) and best - second >= 1.0 else ()
+    margin = min(enough, 1.0)
+    return (scores[0][1],) if best >= (1.0 if side else enough) and best - second >= margin else ()
 
 
 def closest_study(closeness: Mapping[int, float], margin: float) -> tuple[int, ...]:

@@ -416,3 +416,18 @@ def test_a_second_sentence_without_a_topic_of_its_own_stays_with_the_first() -> 
         "Does meditation help with burnout?", "Did trainees find it hard?"]
     # A statement before the question is its context, not a question of its own.
     assert question_parts("I have burnout. Does meditation help?", knows) == ["I have burnout. Does meditation help?"]
+
+
+def test_asking_for_a_studys_doi_opens_with_its_entry_in_the_reference_list(assistant, references) -> None:
+    kotera = next(r for r in references.values() if r.label.startswith("Kotera"))
+    answer = assistant.ask(f"What's the DOI for {kotera.label.split(' (')[0]} {kotera.year}?")
+    assert not answer.abstained, _describe(answer)
+    assert answer.answer.startswith("**Reference:**"), _describe(answer)
+    assert kotera.doi in answer.answer.split("\n\n")[0], _describe(answer)
+    assert kotera.ref in _study_refs(answer), _describe(answer)
+
+
+def test_an_authors_study_described_by_its_design_is_told_from_the_same_authors_other_study_that_year(assistant) -> None:
+    # Two Beaumont et al. papers of 2016: a survey and a workshop evaluated before and after.
+    assert 27 in _study_refs(survey := assistant.ask("What did the Beaumont 2016 survey find?")), _describe(survey)
+    assert 56 not in _study_refs(survey), _describe(survey)
