@@ -13,7 +13,8 @@ from functools import lru_cache
 
 from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, claim_from_sentence, compose, evidence_line,
                                pick_claims, rank_claims, reference_list, study_line, table_claims, table_quote)
-from assistant.query import HELP_TEXT, ReadQuestion, WordLists, lexicon_words, question_parts, read_question, strip_markup
+from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, lexicon_words, question_parts, read_question,
+                             strip_markup)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies, study_tokens
@@ -585,8 +586,9 @@ class Assistant:
             named = by_words or by_meaning
         if 1 <= len(named) <= 4:
             return refs, tuple(named)
-        # "They"/"that study" point at the earlier answer's study only when it was about one study.
-        return refs, (refs if len(set(refs)) <= 2 else ())
+        # "They"/"that study" point at the earlier answer's study only when it was about one study;
+        # after a definition, "it" is the thing defined ("Who developed it?"), not a study.
+        return refs, (refs if len(set(refs)) <= 2 and earlier.route != "definition" else ())
 
     def _abstain_reason(self, read: ReadQuestion, hits, unknown_named: Sequence[str], named: Sequence[int] = ()) -> str | None:
         if unknown_named:
@@ -767,6 +769,8 @@ class Assistant:
     def _described(self, text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The one study a text describes: (by its facets' words, ()) or else ((), by meaning),
         the latter only when the text points at one study."""
+        if classify_route(text) == "definition":
+            return (), ()  # "What is the Mindful Self-Compassion programme?" asks what it is, not about one study of it
         by_words = described_study(text, self.model.studies)
         if by_words or not points_at_one_study(text):
             return by_words, ()

@@ -431,3 +431,13 @@ def test_an_authors_study_described_by_its_design_is_told_from_the_same_authors_
     # Two Beaumont et al. papers of 2016: a survey and a workshop evaluated before and after.
     assert 27 in _study_refs(survey := assistant.ask("What did the Beaumont 2016 survey find?")), _describe(survey)
     assert 56 not in _study_refs(survey), _describe(survey)
+
+
+def test_after_a_definition_it_is_the_thing_defined_not_a_study_of_it(assistant) -> None:
+    first = "What is the Mindful Self-Compassion programme?"
+    defined = assistant.ask(first)
+    assert defined.route == "definition" and not defined.abstained, _describe(defined)
+    # Its developers' own books and papers, not one trial that used the programme.
+    answer = assistant.ask("Who developed it?", history=[first])
+    assert not answer.abstained, _describe(answer)
+    assert re.search(r"\bNeff\b", answer.answer) and re.search(r"\bGermer\b", answer.answer), _describe(answer)
