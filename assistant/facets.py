@@ -61,19 +61,42 @@ def _design_condition(question: str):
 
 
 @lru_cache(maxsize=1)
+def _region_data() -> dict[str, list[str]]:
+    """assistant/data/regions.json without its note: each region's countries, "Name|Adjective"."""
+    data = json.loads((Path(__file__).with_name("data") / "regions.json").read_text(encoding="utf-8"))
+    return {name: countries for name, countries in data.items() if not name.startswith("_")}
+
+
+@lru_cache(maxsize=1)
 def _regions() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
     """Each world region of assistant/data/regions.json: a pattern for its name in a question
     ("Asia", "Asian") and one for its countries and their adjectives in a study's facets."""
-    data = json.loads((Path(__file__).with_name("data") / "regions.json").read_text(encoding="utf-8"))
     regions = {}
-    for name, countries in data.items():
-        if name.startswith("_"):
-            continue
+    for name, countries in _region_data().items():
         names = sorted({alias for country in countries for alias in country.split("|")}, key=len, reverse=True)
         stem = re.escape(name.removeprefix("the ").rstrip("s"))
         regions[name] = (re.compile(rf"\b{stem}\w*", re.I),
                          re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in names) + r")(?![\w])"))
     return regions
+
+
+def countries_named(text: str) -> frozenset[str]:
+    """The countries a text names, by name or adjective ("hong kong", "Australian"), each by its
+    first name in assistant/data/regions.json. Upper-case short forms ("US", "UK") only as written."""
+    return frozenset(name for name, pattern in _country_patterns() if pattern.search(text))
+
+
+@lru_cache(maxsize=1)
+def _country_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    countries = dict.fromkeys(c for listed in _region_data().values() for c in listed)
+    patterns = []
+    for country in countries:
+        aliases = country.split("|")
+        spelled = [re.escape(a) for a in aliases if not a.replace(".", "").isupper()]
+        capitals = [re.escape(a) for a in aliases if a.replace(".", "").isupper()]
+        alternatives = ([rf"(?i:{'|'.join(spelled)})"] if spelled else []) + capitals
+        patterns.append((aliases[0], re.compile(r"(?<![\w.])(?:" + "|".join(alternatives) + r")(?![\w])")))
+    return tuple(patterns)
 
 
 def _region_condition(question: str):

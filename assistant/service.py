@@ -40,6 +40,8 @@ class Assistant:
         self.references = index.references
         self.study_records = index.study_records
         self.digests = {d.ref: d for d in index.digests}
+        # Each study's sample as its abstract puts it: a country or profession the tables may leave out.
+        self._samples = {d.ref: d.participants for d in index.digests if d.found and d.participants}
         self.library = Library(
             references={r.ref: r for r in index.references},
             digests=self.digests,
@@ -364,7 +366,7 @@ class Assistant:
         found = []
         for side in sides:
             by_name, _ = named_studies(side, self.references, self.known_words)
-            study = by_name if len(by_name) == 1 else described_study(side, self.model.studies, side=True)
+            study = by_name if len(by_name) == 1 else described_study(side, self.model.studies, side=True, samples=self._samples)
             found += [r for r in study if r not in found]
         return tuple(found)
 
@@ -771,7 +773,7 @@ class Assistant:
         the latter only when the text points at one study."""
         if classify_route(text) == "definition":
             return (), ()  # "What is the Mindful Self-Compassion programme?" asks what it is, not about one study of it
-        by_words = described_study(text, self.model.studies)
+        by_words = described_study(text, self.model.studies, samples=self._samples)
         if by_words or not points_at_one_study(text):
             return by_words, ()
         return (), closest_study(self._study_closeness(text), self.settings.answer.describe_margin)
@@ -784,7 +786,8 @@ class Assistant:
         if self._profile_vectors is None:
             titles = {r.ref: r.title for r in self.references}
             studies = [s for s in self.model.studies if s.in_tables or s.design]
-            profiles = [" ".join(p for p in (titles.get(s.ref, ""), s.design, s.population, s.intervention, s.country) if p)
+            profiles = [" ".join(p for p in (titles.get(s.ref, ""), s.design, s.population, s.intervention, s.country,
+                                             self._samples.get(s.ref, "")) if p)
                         for s in studies]
             vectors = np.asarray(self._embeddings.embed_documents(profiles), dtype=np.float32) if profiles else np.zeros((0, 1))
             self._profile_vectors = ([s.ref for s in studies], vectors)

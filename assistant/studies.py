@@ -8,7 +8,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from types import MappingProxyType
 
+from assistant.facets import countries_named
 from assistant.query import ReadQuestion
 from ingest.records import Reference, StudyRecord
 
@@ -199,13 +201,16 @@ def _words(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z]{4,}", fold(text))}
 
 
-def described_study(question: str, studies: Sequence["Study"], *, side: bool = False) -> tuple[int, ...]:
+def described_study(question: str, studies: Sequence["Study"], *, side: bool = False,
+                    samples: Mapping[int, str] = MappingProxyType({})) -> tuple[int, ...]:
     """The one study a question points at without the "X et al" form: by its first author's
     surname, possessive or misspelt ("Kowalcyzk's trial"), or by a description (country, design,
     year, sample size, distinctive words of its intervention or sample) that fits it best by a
     clear margin. () when the question is about several studies or none fits. `side`: the text is
     one side of a comparison, where one distinctive word of a study's facets is enough. By
-    meaning instead of words: `closest_study`."""
+    meaning instead of words: `closest_study`. `samples`: each study's sample as its abstract
+    describes it ("clinical psychologists and trainees in Hong Kong"), for the country the
+    tables may leave out."""
     from rapidfuzz import fuzz
 
     from ingest.tables import normalise_design
@@ -230,6 +235,7 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
     candidates, enough = (by_name, 0.75) if len(by_name) > 1 else (list(studies), 1.5)
     # Words that set one study apart: those few studies share.
     profiles = {s.ref: _words(" ".join((s.intervention, s.population, s.country))) for s in studies}
+    asked_countries = countries_named(question)
     frequency: dict[str, int] = {}
     for words in profiles.values():
         for word in words:
@@ -241,7 +247,8 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
     for study in candidates:
         score = 0.0
         places = {fold(w)[:4] for w in re.findall(r"[A-Z][a-z]{3,}", f"{study.country} {study.population}")}
-        if places & {w[:4] for w in capitalised}:
+        if places & {w[:4] for w in capitalised} or (
+                asked_countries & countries_named(f"{study.country} {study.population} {samples.get(study.ref, '')}")):
             score += 1.5
         if asked_design and asked_design == study.design:
             score += 0.75

@@ -441,3 +441,10 @@ def test_after_a_definition_it_is_the_thing_defined_not_a_study_of_it(assistant)
     answer = assistant.ask("Who developed it?", history=[first])
     assert not answer.abstained, _describe(answer)
     assert re.search(r"\bNeff\b", answer.answer) and re.search(r"\bGermer\b", answer.answer), _describe(answer)
+
+
+def test_a_study_described_by_a_country_only_its_abstract_names_is_found(assistant) -> None:
+    # The review's table gives no country for Yip et al. (2017); its abstract's sample is "in Hong Kong".
+    answer = assistant.ask("what did the hong kong therapist study on compassion fatigue find?")
+    assert not answer.abstained, _describe(answer)
+    assert _study_refs(answer) == {32}, _describe(answer)
