@@ -448,3 +448,10 @@ def test_a_study_described_by_a_country_only_its_abstract_names_is_found(assista
     answer = assistant.ask("what did the hong kong therapist study on compassion fatigue find?")
     assert not answer.abstained, _describe(answer)
     assert _study_refs(answer) == {32}, _describe(answer)
+
+
+def test_asking_to_put_a_group_of_studies_in_a_table_lists_each_of_them(assistant) -> None:
+    answer = assistant.ask("Put the four self-compassion training studies into a short table for a slide: "
+                           "sample, programme and design.", persona="educator")
+    assert answer.route == "list" and not answer.abstained, _describe(answer)
+    assert {3, 16, 22, 23} <= _study_refs(answer), _describe(answer)
