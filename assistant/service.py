@@ -268,7 +268,8 @@ class Assistant:
                       and not c.passage_id.startswith("table:")
                       and not any(c.quote == line.quote for line in study_lines)]
             few = len(refs) <= 2  # one or two studies: say more about each
-            chosen = self._finding_first(read, pick_claims(claims, 3 if few else 2, per_study=3 if few else 1))
+            chosen = pick_claims(claims, 3 if few else 2, per_study=3 if few else 1)
+            chosen = self._plain_first(read, self._finding_first(read, chosen))
             floor = (chosen[0].score * self.settings.answer.point_ratio) if chosen else 0.0
             points = [c for c in chosen if c.score >= floor]
             return compose(read, None, points, [], self.library, study_lines=study_lines, intro=intro)
@@ -276,7 +277,7 @@ class Assistant:
             return self._study_profile(read, focus[0], claims)
         broad = not focus and read.route in ("effect", "overview", "contrast", "list", "definition")
         chosen = pick_claims(claims, limit + 4, per_study=1 if broad else (limit + 1 if focus else 3))
-        chosen = self._finding_first(read, chosen)
+        chosen = self._plain_first(read, self._finding_first(read, chosen))
         lead = chosen[0] if chosen else None
         floor = (lead.score if lead else 0.0) * self.settings.answer.point_ratio
         wanted = limit - 2
@@ -302,6 +303,16 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _plain_first(self, read: ReadQuestion, chosen: list[Claim]) -> list[Claim]:
+        """A therapist's answer opens with the shortest of the sentences that answer nearly as
+        well as the best: a plain reader takes in a short sentence, and the longer ones follow."""
+        margin = self.settings.answer.plain_lead_margin
+        if read.persona != "therapist" or margin <= 0 or len(chosen) < 2:
+            return chosen
+        close = [c for c in chosen if c.score >= chosen[0].score - margin and (c.refs or not chosen[0].refs)]
+        shortest = min(close, key=lambda c: len(c.text.split()))
+        return [shortest, *(c for c in chosen if c is not shortest)]
 
     def _finding_first(self, read: ReadQuestion, chosen: list[Claim]) -> list[Claim]:
         """An abstract opens with its background and aim, and what a study found comes later: an

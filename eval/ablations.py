@@ -26,6 +26,7 @@ ABLATIONS: tuple[tuple[str, Override], ...] = (
     ("no study found by meaning (described studies by their facets' words only)", {"answer": {"describe_margin": 1.0}}),
     ("no topic rule for unknown words (meaning share only with other signals)", {"answer": {"unknown_meaning_topic": 1.0}}),
     ("no finding-first opening (an abstract's background may lead)", {"answer": {"background_penalty": 0.0}}),
+    ("no short lead for therapists (the best-scoring sentence leads)", {"answer": {"plain_lead_margin": 0.0}}),
 )
 
 

@@ -455,3 +455,16 @@ def test_asking_to_put_a_group_of_studies_in_a_table_lists_each_of_them(assistan
                            "sample, programme and design.", persona="educator")
     assert answer.route == "list" and not answer.abstained, _describe(answer)
     assert {3, 16, 22, 23} <= _study_refs(answer), _describe(answer)
+
+
+def test_a_therapists_answer_opens_with_the_shortest_of_the_nearly_best_sentences(assistant) -> None:
+    from assistant.compose import Claim
+    from assistant.query import read_question
+
+    long = Claim("Trainees who took the course reported, across many measures and several months of follow-up, "
+                 "lower stress, fewer symptoms and more happiness than before.", (16,), "q1", "review", 1.00, "p1")
+    short = Claim("Trainees felt less stressed after the course.", (16,), "q2", "review", 0.97, "p2")
+    weak = Claim("Stress fell.", (16,), "q3", "review", 0.50, "p3")
+    for persona, lead in (("therapist", short), ("researcher", long)):
+        read = read_question("Did the online course lower stress?", [], persona, {}, 600)
+        assert assistant._plain_first(read, [long, short, weak])[0] is lead
