@@ -22,7 +22,10 @@ from ingest.tables import normalise_design
 INTERVENTION_DESIGNS = ("RCT", "non-randomized trial", "pre-post")
 # Words that frame a list question rather than name what the studies share.
 _FRAME = set(tokenize("which what list name any every all give show include included review paper papers trial trials "
-                      "survey surveys work works table tables main additional ones kind kinds even ever still just"))
+                      "survey surveys work works table tables main additional ones kind kinds even ever still just "
+                      # verbs of doing research: "which studies measured burnout" asks for burnout
+                      "measure measured measuring assess assessed examine examined investigate investigated "
+                      "evaluate evaluated explore explored look looked use used using"))
 
 
 @dataclass(frozen=True)

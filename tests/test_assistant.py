@@ -468,3 +468,12 @@ def test_a_therapists_answer_opens_with_the_shortest_of_the_nearly_best_sentence
     for persona, lead in (("therapist", short), ("researcher", long)):
         read = read_question("Did the online course lower stress?", [], persona, {}, 600)
         assert assistant._plain_first(read, [long, short, weak])[0] is lead
+
+
+def test_which_studies_measured_a_variable_lists_the_studies_of_that_variable_not_of_the_verb(assistant) -> None:
+    # "measured" frames the question; a study's record saying "Measures: ..." does not make it one.
+    burnout = _study_refs(assistant.ask("Which studies measured burnout?", persona="researcher"))
+    mindfulness = _study_refs(assistant.ask("Which studies measured mindfulness?", persona="researcher"))
+    assert {22, 27, 28, 29, 31, 32} <= burnout, burnout
+    assert burnout != mindfulness
+    assert {38, 41, 42, 43} <= mindfulness, mindfulness
