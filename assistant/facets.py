@@ -39,7 +39,7 @@ class FacetMatch:
 def study_document(study: Study, digest: Digest | None) -> str:
     """Everything the evidence model knows about a study, as one text."""
     parts = [study.design, study.population, study.country, study.intervention, study.duration, study.follow_up,
-             " ".join(f"{i.abbreviation} {i.name}" for i in study.instruments),
+             " ".join(f"{i.abbreviation} {i.name} {i.measures}" for i in study.instruments),
              " ".join(o.text for o in study.outcomes), study.findings]
     if digest is not None and digest.found:
         parts += [digest.study_type or "", digest.participants or "", *digest.key_findings]

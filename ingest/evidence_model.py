@@ -28,6 +28,7 @@ class SampleSize:
 class Instrument:
     abbreviation: str
     name: str  # the full name where the glossary gives it, else the abbreviation
+    measures: str = ""  # what the review says it measured ("health-related quality of life"), where it says so
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,47 @@ def _follow_up(*texts: str) -> str:
     return ""
 
 
+# "Health-related quality of life, where reported, was usually measured with the SF-36": what
+# stands before the verb is measured by the instruments named after it.
+_MEASURED_WITH = re.compile(
+    r"(?P<what>[A-Za-z][\w' -]{2,80}?)(?:,[^,]{1,40},)?\s+(?:was|were|is|are)\s+(?:\w+ly\s+)?(?:measured|assessed|rated|evaluated)"
+    r"\s+(?:with|using|by|on)\s+(?P<what_with>[^.;]{2,240})")
+# "depression symptoms (using BDI)": the words before the bracket name what it measured.
+_USING = re.compile(r"(?P<what>(?:[A-Za-z][\w'-]*\s+){0,2}[A-Za-z][\w'-]*)\s*\((?:using|measured with|assessed with|with)\s+"
+                    r"(?:the\s+)?(?P<what_with>[^()]{2,80})\)")
+# "the trainings where this variable": words that point elsewhere name no variable.
+_POINTS_ELSEWHERE = re.compile(r"\b(this|these|those|that|where|which|who|whom|it|they|them|such)\b", re.IGNORECASE)
+_LEADING_WORDS = re.compile(r"^(?:(?:in|of|on|for|and|or|the|a|an|their|its|both|also|with|to|at|as|that|which)\s+)+", re.IGNORECASE)
+
+
+def instrument_constructs(passages: Iterable[Passage], glossary: dict[str, str]) -> dict[str, str]:
+    """What each instrument measured, in the review's own words, for those it says so of: a
+    sentence saying a variable "was measured with" instruments, or a finding on a variable
+    "(using X)". The first such statement of an instrument wins."""
+    found: dict[str, str] = {}
+    names = {abbreviation: re.compile(rf"(?<![\w-])(?:{re.escape(abbreviation)}"
+                                      + (rf"|{re.escape(expansion)}" if len(expansion) > 6 else "") + r")(?![\w-])", re.IGNORECASE)
+             for abbreviation, expansion in glossary.items()}
+    for passage in sorted(passages, key=lambda p: p.order):
+        if passage.kind not in ("prose", "digest"):
+            continue
+        for sentence in passage.sentences:
+            text = strip_markers(sentence.text)
+            for pattern in (_MEASURED_WITH, _USING):
+                for match in pattern.finditer(text):
+                    what = _LEADING_WORDS.sub("", match.group("what").strip()).strip(" ,")
+                    if (not what or len(what.split()) > 8 or _POINTS_ELSEWHERE.search(what)
+                            or any(n.search(what) for n in names.values())):
+                        continue
+                    for abbreviation, name in names.items():
+                        if abbreviation not in found and name.search(match.group("what_with")):
+                            found[abbreviation] = what[:1].lower() + what[1:] if not what[:2].isupper() else what
+    return found
+
+
 def build_studies(
     references: Sequence[Reference], records: Sequence[StudyRecord], digests: Iterable[Digest],
-    glossary: dict[str, str],
+    glossary: dict[str, str], constructs: dict[str, str] | None = None,
 ) -> tuple[Study, ...]:
     """One Study per tabulated study (its rows merged) and per other reference whose abstract
     describes a study of people; N is taken from every source that gives one."""
@@ -198,7 +237,8 @@ def build_studies(
             for name in record.instruments:
                 name = re.sub(r"[\s.,;:]+$", "", name).strip()
                 if name and all(i.abbreviation != name for i in instruments):
-                    instruments.append(Instrument(abbreviation=name, name=glossary.get(name, name)))
+                    instruments.append(Instrument(abbreviation=name, name=glossary.get(name, name),
+                                                  measures=(constructs or {}).get(name, "")))
         findings = " ".join(dict.fromkeys(r.findings for r in own if r.findings))
         population = next((r.sample for r in own if r.sample), (digest.participants or "") if digest else "")
         studies.append(Study(
@@ -309,7 +349,7 @@ def build_evidence_model(
 ) -> EvidenceModel:
     return EvidenceModel(
         review=review,
-        studies=build_studies(references, records, digests, glossary),
+        studies=build_studies(references, records, digests, glossary, instrument_constructs(passages, glossary)),
         facts=build_facts(passages),
         glossary=build_glossary(glossary, passages),
         report=tuple(report),

@@ -141,3 +141,31 @@ def test_one_author_named_with_two_years_names_both_studies() -> None:
     question = "Compare Moreau et al. 2015 (a survey) and 2017 (an online course) on stress."
     assert named_studies(question, references)[0] == (1, 2)
     assert named_studies("What did Moreau et al. (2019) find?", references)[0] == (3,)
+
+
+def test_what_each_instrument_measured_is_read_from_the_reviews_own_sentences() -> None:
+    from ingest.evidence_model import instrument_constructs
+    from ingest.records import Passage, Sentence
+
+    sentences = (
+        "Health-related quality of life, where reported, was usually measured with the SF-36 Health Survey.",
+        "Anxiety was assessed using the Generalized Anxiety Disorder scale.",
+        "Both groups showed a decrease in depression symptoms (using BDI).",
+        "Mindfulness was measured in the trainings where this variable was measured with the FFMQ.",
+    )
+    passage = Passage(passage_id="p", source="review", kind="prose", section="Methods", text=" ".join(sentences),
+                      sentences=tuple(Sentence(text, ()) for text in sentences))
+    glossary = {"SF-36": "Short Form-36", "GAD-7": "Generalized Anxiety Disorder scale", "BDI": "Beck Depression Inventory",
+                "FFMQ": "Five Facet Mindfulness Questionnaire"}
+    assert instrument_constructs([passage], glossary) == {
+        "SF-36": "health-related quality of life", "GAD-7": "anxiety", "BDI": "depression symptoms"}
+
+
+@needs_review2
+def test_a_list_question_naming_what_an_instrument_measured_finds_the_studies_that_used_it(review2) -> None:
+    from assistant.facets import match_studies
+
+    users = {s.ref for s in review2.model.studies if any(i.abbreviation == "SF-36" for i in s.instruments)}
+    assert len(users) >= 5 and all(i.measures for s in review2.model.studies for i in s.instruments if i.abbreviation == "SF-36")
+    found = match_studies("Which studies measured quality of life?", (), review2.model.studies, {})
+    assert users <= set(found.refs), (sorted(users), found.refs)
