@@ -139,7 +139,7 @@ def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:
 
 # Routes in the order they are tried; the first whose pattern matches wins.
 _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
-    ("list", re.compile(r"\bwhich\b(\s+(of|the|[\w-]+)){0,5}\s+(studies|papers|trials|rcts)\b|\b(which|what|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|authors|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bwhich\b(\s+(of|the|[\w-]+)){0,3}\s+(programmes|programs|interventions|cohorts|experiments)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b"
+    ("list", re.compile(r"\bwhich\b(\s+(of|the|[\w-]+)){0,5}\s+(studies|papers|trials|rcts)\b|\b(which|what(?!\s+works\b)|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|authors|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bwhich\b(\s+(of|the|[\w-]+)){0,3}\s+(programmes|programs|interventions|cohorts|experiments)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b"
                         # "Put the four training studies into a table": the studies themselves, laid out.
                         r"|\b(put|arrange|tabulate|lay out|line up)\b.{0,40}\b(studies|trials|papers)\b|\b(table|chart|grid) of\b.{0,30}\b(studies|trials|papers)\b")),
     ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),

@@ -114,3 +114,13 @@ def test_asking_what_is_best_is_not_taken_for_a_definition(review2_assistant) ->
     assert classify_route(question) != "definition"
     answer = review2_assistant.ask(question)
     assert not answer.abstained and "eligible" not in answer.answer.split("\n\n")[0], answer.answer
+
+
+def test_asking_what_worked_or_what_made_things_worse_is_answered_in_this_reviews_words(review2_assistant) -> None:
+    best = review2_assistant.ask("which exercise worked best?")
+    assert not best.abstained and best.citations, best.answer
+    # The review says "worsened"; the asker says "worse".
+    worse = review2_assistant.ask("Did exercise make anyone's depression worse?")
+    harmed = {s.ref for s in review2_assistant.model.studies if any("worsen" in o.text or "favouring co" in o.text
+                                                                    for o in s.outcomes)}
+    assert harmed and harmed <= {c.ref for c in worse.citations}, (sorted(harmed), worse.answer[:400])
