@@ -310,7 +310,10 @@ class Assistant:
         margin = self.settings.answer.plain_lead_margin
         if read.persona != "therapist" or margin <= 0 or len(chosen) < 2:
             return chosen
-        close = [c for c in chosen if c.score >= chosen[0].score - margin and (c.refs or not chosen[0].refs)]
+        # Not an abstract's background (finding first) nor the review's own words for a study's.
+        background = self._abstract_openings if chosen[0].passage_id not in self._abstract_openings else set()
+        close = [c for c in chosen if c.score >= chosen[0].score - margin and (c.refs or not chosen[0].refs)
+                 and c.passage_id not in background]
         shortest = min(close, key=lambda c: len(c.text.split()))
         return [shortest, *(c for c in chosen if c is not shortest)]
 
