@@ -623,6 +623,11 @@ class Assistant:
         # that pull towards it are other words for something it covers ("inter-rater" for the
         # review's agreement between reviewers, a parent's "mum" in a question about walking) unless
         # they carry so much of its meaning that they are its topic ("postnatal" depression).
+        # "Physiotherapists" where the corpus knows therapists: a kind of something it covers,
+        # named by a word it never uses, is a kind it has no evidence on, however close in meaning.
+        if kinds := [w for w in unknown if self._names_a_kind(w)]:
+            return (f"The review and the abstracts it cites say nothing about {', '.join(kinds[:3])}, "
+                    "so I cannot answer this from them.")
         carried = self.meaning_carried(read.context, unknown) if unknown else 0.0
         if (carried > self.settings.answer.unknown_meaning_max
                 and (carried >= self.settings.answer.unknown_meaning_topic
@@ -765,6 +770,20 @@ class Assistant:
                 unknown.append(word)
         return unknown
 
+    def _names_a_kind(self, word: str) -> bool:
+        """An unknown word made of a word-forming part and a content word of the corpus
+        ("physio" + "therapists", "neuro" + "psychologists"), not a grammatical prefix ("non",
+        "over") that keeps the topic."""
+        word = word.lower()
+        for cut in range(3, len(word) - 5):
+            head, rest = word[:cut], word[cut:]
+            if head in _GRAMMATICAL_PREFIXES or not rest.isalpha():
+                continue
+            tokens = tokenize(rest)
+            if tokens and all(t in self.known_words and t not in self.words.framing for t in tokens):
+                return True
+        return False
+
     def _knows_word(self, word: str) -> bool:
         tokens = tokenize(word)
         return not tokens or all(self._knows(t) for t in tokens)
@@ -829,6 +848,9 @@ _ASKS_KIND = (
     ("conclusions", re.compile(r"\b((the|this) review('s)? (conclusions?|concludes?)|(the )?authors'? conclu\w*|"
                                r"conclusions? of (the|this) review|take-?home (message|points?))\b", re.IGNORECASE)),
 )
+# English prefixes that make a word of the same topic ("nonclinical", "overcommitted"), not a kind of it.
+_GRAMMATICAL_PREFIXES = frozenset("non pre post anti sub semi multi inter intra over under self mis dis out counter super "
+                                  "hyper hypo micro macro mid pro trans ultra extra auto re un in im ir il co de".split())
 # A topic the eligibility criteria shut out stands in a few passages at most (the criteria, the flow of records).
 _EXCLUDED_MOST = 6
 # Unknown words making up this share of a question's content words decline it, wherever they pull.

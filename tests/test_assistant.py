@@ -477,3 +477,13 @@ def test_which_studies_measured_a_variable_lists_the_studies_of_that_variable_no
     assert {22, 27, 28, 29, 31, 32} <= burnout, burnout
     assert burnout != mindfulness
     assert {38, 41, 42, 43} <= mindfulness, mindfulness
+
+
+def test_a_kind_of_professional_the_corpus_never_names_is_declined_by_name(assistant) -> None:
+    # "therapists" are everywhere in the corpus; "physiotherapists" nowhere.
+    answer = assistant.ask("what about physiotherapists - does self compassion reduce their burnout too?")
+    assert answer.abstained and not answer.citations, _describe(answer)
+    assert "physiotherapists" in answer.answer
+    # A grammatical prefix keeps the topic: "nonclinical" therapists are still therapists.
+    kept = assistant.ask("Is self-compassion linked to burnout in nonclinical samples of therapists?")
+    assert not kept.abstained, _describe(kept)
