@@ -80,6 +80,7 @@ class Assistant:
         self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
         self._profile_vectors = None  # (refs, matrix) of the studies' profiles, embedded on first use
+        self._initials: frozenset[str] | None = None  # of the names the corpus spells out, read on first use
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
 
@@ -625,8 +626,11 @@ class Assistant:
         # they carry so much of its meaning that they are its topic ("postnatal" depression).
         # "Physiotherapists" where the corpus knows therapists: a kind of something it covers,
         # named by a word it never uses, is a kind it has no evidence on, however close in meaning.
-        if kinds := [w for w in unknown if self._names_a_kind(w)]:
-            return (f"The review and the abstracts it cites say nothing about {', '.join(kinds[:3])}, "
+        # So is an abbreviation it never uses ("BMI", "HRV"): a measure or method it has nothing on.
+        if kinds := [w for w in unknown if self._names_a_kind(w) or
+                     (w in _acronyms(read.clean.text) and w not in self._spelled_out_initials())]:
+            written = {w.lower(): w for w in re.findall(r"[\w'’-]+", read.clean.text)}
+            return (f"The review and the abstracts it cites say nothing about {', '.join(written.get(w, w) for w in kinds[:3])}, "
                     "so I cannot answer this from them.")
         carried = self.meaning_carried(read.context, unknown) if unknown else 0.0
         if (carried > self.settings.answer.unknown_meaning_max
@@ -770,6 +774,14 @@ class Assistant:
                 unknown.append(word)
         return unknown
 
+    def _spelled_out_initials(self) -> frozenset[str]:
+        """The initials of every name the corpus spells out in capitals ("Maslach Burnout
+        Inventory" gives "mbi"), so an abbreviation it never prints is still known by its name."""
+        if self._initials is None:
+            names = _TITLE_RUN.findall("\n".join(p.text for p in self.retriever.passages))
+            self._initials = frozenset("".join(w[0] for w in re.findall(r"[A-Z][\w'’]*", name)).lower() for name in names)
+        return self._initials
+
     def _names_a_kind(self, word: str) -> bool:
         """An unknown word made of a word-forming part and a content word of the corpus
         ("physio" + "therapists", "neuro" + "psychologists"), not a grammatical prefix ("non",
@@ -848,6 +860,17 @@ _ASKS_KIND = (
     ("conclusions", re.compile(r"\b((the|this) review('s)? (conclusions?|concludes?)|(the )?authors'? conclu\w*|"
                                r"conclusions? of (the|this) review|take-?home (message|points?))\b", re.IGNORECASE)),
 )
+# A name in title case: two to six capitalised words, "of", "and", "for", "the" or "&" between them.
+_TITLE_RUN = re.compile(r"\b[A-Z][\w'’]*(?:[\s-]+(?:(?:of|and|for|the|in|on|&)\s+)?[A-Z][\w'’]*){1,5}")
+
+
+def _acronyms(text: str) -> set[str]:
+    """Abbreviations written as such ("BMI", "GAD-7"), lower-cased; none in a question typed in capitals."""
+    words = re.findall(r"[A-Za-z][\w-]*", text)
+    found = [w for w in words if 2 <= len(w) <= 7 and sum(c.isupper() for c in w) >= 2 and not w[1:].islower()]
+    return {w.lower() for w in found} if 2 * len(found) < len(words) else set()
+
+
 # English prefixes that make a word of the same topic ("nonclinical", "overcommitted"), not a kind of it.
 _GRAMMATICAL_PREFIXES = frozenset("non pre post anti sub semi multi inter intra over under self mis dis out counter super "
                                   "hyper hypo micro macro mid pro trans ultra extra auto re un in im ir il co de".split())

@@ -487,3 +487,13 @@ def test_a_kind_of_professional_the_corpus_never_names_is_declined_by_name(assis
     # A grammatical prefix keeps the topic: "nonclinical" therapists are still therapists.
     kept = assistant.ask("Is self-compassion linked to burnout in nonclinical samples of therapists?")
     assert not kept.abstained, _describe(kept)
+
+
+def test_an_abbreviation_the_corpus_never_uses_is_declined_by_name_and_one_it_spells_out_is_not(assistant) -> None:
+    answer = assistant.ask("Is HRV linked to self-compassion in therapists?")
+    assert answer.abstained and "HRV" in answer.answer, _describe(answer)
+    # Initials of a name the corpus prints in full are known, whether or not it prints them too.
+    assert "mbi" in assistant._spelled_out_initials()
+    assert not assistant.ask("Which studies used the MBI?").abstained
+    # A question typed in capitals is no list of abbreviations.
+    assert not assistant.ask("DOES SELF COMPASSION HELP WITH BURNOUT?").abstained
