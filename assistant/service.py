@@ -378,11 +378,19 @@ class Assistant:
         sides = [p for p in _SIDES.split(question) if p and len(p.split()) >= 3]
         if len(sides) < 2:
             return ()
-        found = []
+        found: list[int] = []
+        unresolved = []
         for side in sides:
             by_name, _ = named_studies(side, self.references, self.known_words)
             study = by_name if len(by_name) == 1 else described_study(side, self.model.studies, side=True, samples=self._samples)
             found += [r for r in study if r not in found]
+            if not study:
+                unresolved.append(side)
+        # "The CCT pilot with health-care workers differed from the original CCT trial": the other
+        # side is another study, so one that fits it as well as the study already found is taken.
+        for side in unresolved if found else ():
+            others = [s for s in self.model.studies if s.ref not in found]
+            found += [r for r in described_study(side, others, side=True, samples=self._samples) if r not in found]
         return tuple(found)
 
     def _with_enumerations(self, lead: Claim | None, points: list[Claim]) -> list[Claim]:
@@ -879,7 +887,8 @@ _EXCLUDED_MOST = 6
 # Unknown words making up this share of a question's content words decline it, wherever they pull.
 _UNKNOWN_SHARE = 0.4
 # Where a comparison turns from one side to the other.
-_SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet)\b|[—–;]", re.IGNORECASE)
+_SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet|differ(?:s|ed)? from|"
+                    r"different from)\b|[—–;]", re.IGNORECASE)
 # The items of a list the review spells out sentence by sentence.
 _ENUMERATED = re.compile(r"(first|second|third|fourth|fifth|sixth|seventh)(ly)?\b,?\s|(finally|lastly)\b,?\s", re.IGNORECASE)
 # A word of a question as its coverage checks read it (letters first and last, hyphens and apostrophes inside).

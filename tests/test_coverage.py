@@ -124,3 +124,10 @@ def test_asking_what_worked_or_what_made_things_worse_is_answered_in_this_review
     harmed = {s.ref for s in review2_assistant.model.studies if any("worsen" in o.text or "favouring co" in o.text
                                                                     for o in s.outcomes)}
     assert harmed and harmed <= {c.ref for c in worse.citations}, (sorted(harmed), worse.answer[:400])
+
+
+def test_the_other_side_of_a_comparison_is_another_study_than_the_first(review2_assistant) -> None:
+    # "The other resistance trial" fits the Danish one as well as another; it means the other.
+    sides = review2_assistant._study_per_side("the Danish resistance trial compared with the other resistance trial")
+    danish = next(s.ref for s in review2_assistant.model.studies if s.country == "Denmark")
+    assert len(sides) == 2 and sides[0] == danish and sides[1] != danish
