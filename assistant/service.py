@@ -272,7 +272,7 @@ class Assistant:
             chosen = pick_claims(claims, 3 if few else 2, per_study=3 if few else 1)
             chosen = self._plain_first(read, self._finding_first(read, chosen))
             floor = (chosen[0].score * self.settings.answer.point_ratio) if chosen else 0.0
-            points = [c for c in chosen if c.score >= floor]
+            points = self._with_explanation(read, [c for c in chosen if c.score >= floor])
             return compose(read, None, points, [], self.library, study_lines=study_lines, intro=intro)
         if len(focus) == 1 and (read.route == "overview" or _PROFILE.search(read.clean.text)):
             return self._study_profile(read, focus[0], claims)
@@ -296,6 +296,8 @@ class Assistant:
         points = points[:wanted]
         if self.settings.answer.review_section_plans:
             points = self._with_enumerations(lead, points)
+        if lead is not None:
+            points = self._with_explanation(read, [lead, *points])[1:]
         # More from the sources already cited costs the reader no new reference to check.
         cited = {r for c in ([lead] if lead else []) + points for r in (c.refs or (0,))}
         points += [c for c in chosen[1:] if c not in points and c.score >= floor
@@ -409,6 +411,27 @@ class Assistant:
         if lead is not None:
             expanded = [c for c in self._enumerated_after(lead) if c.quote not in {p.quote for p in points}] + expanded
         return expanded
+
+    def _with_explanation(self, read: ReadQuestion, ordered: list[Claim]) -> list[Claim]:
+        """A question asking why, or whether findings conflict, gets the sentence that follows the
+        leading one in the review when it goes on about the same studies: a sentence stating a
+        contrast is followed by its explanation ("The two need not conflict: ...")."""
+        if not ordered or not _ASKS_WHY.search(read.clean.text) or ordered[0].source != "review":
+            return ordered
+        found = self._sentence_of(ordered[0])
+        if found is None:
+            return ordered
+        passage, at = found
+        if at + 1 < len(passage.sentences):
+            sentence, source = passage.sentences[at + 1], passage
+        elif passage.kind == "prose" and (source := self._next_prose.get(passage.order)) is not None and source.sentences:
+            sentence = source.sentences[0]  # the paragraph goes on in the next passage
+        else:
+            return ordered
+        following = claim_from_sentence(sentence, source, ordered[0].score * 0.99)
+        if set(following.refs) - set(ordered[0].refs) or any(c.quote == following.quote for c in ordered):
+            return ordered
+        return [ordered[0], following, *ordered[1:]]
 
     def _enumerated_after(self, claim: Claim) -> list[Claim]:
         found = self._sentence_of(claim)
@@ -889,6 +912,8 @@ _UNKNOWN_SHARE = 0.4
 # Where a comparison turns from one side to the other.
 _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet|differ(?:s|ed)? from|"
                     r"different from)\b|[—–;]", re.IGNORECASE)
+# A question for a reason, or whether findings disagree.
+_ASKS_WHY = re.compile(r"\b(why|how come|conflict\w*|contradict\w*|disagree\w*|inconsisten\w*|explain\w*|reasons?)\b", re.IGNORECASE)
 # The items of a list the review spells out sentence by sentence.
 _ENUMERATED = re.compile(r"(first|second|third|fourth|fifth|sixth|seventh)(ly)?\b,?\s|(finally|lastly)\b,?\s", re.IGNORECASE)
 # A word of a question as its coverage checks read it (letters first and last, hyphens and apostrophes inside).

@@ -131,3 +131,11 @@ def test_the_other_side_of_a_comparison_is_another_study_than_the_first(review2_
     sides = review2_assistant._study_per_side("the Danish resistance trial compared with the other resistance trial")
     danish = next(s.ref for s in review2_assistant.model.studies if s.country == "Denmark")
     assert len(sides) == 2 and sides[0] == danish and sides[1] != danish
+
+
+def test_asking_whether_findings_conflict_gets_the_reviews_explanation_after_the_contrast(review2_assistant) -> None:
+    answer = review2_assistant.ask("The South African cohort found no link for muscle-strengthening activity but Thorsen "
+                                   "found a big effect of resistance training. Why the difference?")
+    contrast = answer.answer.find("contrasts with")
+    explanation = answer.answer.find("need not conflict")
+    assert 0 <= contrast < explanation, answer.answer[:800]
