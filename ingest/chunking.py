@@ -108,7 +108,7 @@ def iter_paragraphs(review_text: str) -> list[Paragraph]:
         line = lines[index].strip()
         if not line:
             continue
-        if line == "References":
+        if line.lower() == "references":
             break
         is_caption = TABLE_CAPTION.match(line) and not re.match(r"^Table\s+\S+\s+(summarizes|provides)", line)
         if is_caption or "\t" in line or line.startswith(("Figure ", "(Continued)", "Abbreviations:", "Notes:")):
@@ -116,7 +116,8 @@ def iter_paragraphs(review_text: str) -> list[Paragraph]:
         if line.startswith("Keywords:"):
             continue
         if _is_heading(line):
-            section = line
+            # "METHODS" is the Methods section: sections are named as the review's own words read them.
+            section = line.title() if line.isupper() else line
             continue
         if section in _SKIP_SECTIONS:
             continue

@@ -122,7 +122,8 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str | None]:
 
 def _read_text(path: Path) -> tuple[str, tuple[str, ...]]:
     text, note = decode_text(_read_bytes(path), path)
-    return text, (note,) if note else ()
+    # Windows and old Mac line endings: every reader after this one splits lines on "\n" alone.
+    return text.replace("\r\n", "\n").replace("\r", "\n"), (note,) if note else ()
 
 
 def read_text_file(path: str | Path) -> str:
@@ -221,7 +222,7 @@ _EDGE_LINES = 3
 _WORD = r"[^\W\d_]+"
 _HYPHEN_END = re.compile(rf"({_WORD})-$")
 _FIRST_WORD = re.compile(rf"^{_WORD}")
-_ENTRY_START = re.compile(r"^(\d{1,4})\.\s+\S")
+_ENTRY_START = re.compile(r"^\[?(\d{1,4})(?:\]|\.|\))\s+\S")  # "12. ", "[12] " or "12) "
 _FULL_LINE = 0.8  # a line at least this share of the usual line length was wrapped, not ended
 
 

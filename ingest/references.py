@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from ingest.records import Reference
 
 _HEADING = re.compile(r"^[ \t]*References[ \t]*$", re.M | re.I)
-_ENTRY_START = re.compile(r"^(\d{1,3})\.\s+(\S.*)$")
+_ENTRY_START = re.compile(r"^\[?(\d{1,3})(?:\]|\.|\))\s+(\S.*)$")  # "12. ", "[12] " or "12) "
 _AUTHORS = re.compile(r"^(?P<authors>.+?)\.\s+(?P<rest>.*)$")
 _EMPHASIS = re.compile(r"\*(?P<inner>[^*]+)\*")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
