@@ -40,6 +40,9 @@ _FLAT = re.compile(
     f"(?<![\\d{_DASHES}])(?P<flat>{_FLAT_ITEM}(?:,{_FLAT_ITEM})*)"
     r"(?![\d%])(?=\)|[.,;:]?(?:\s|$))"
 )
+# "(18)", "(18, 19)", "(18–21)": numbered citations in round brackets, read only in a review that
+# cites this way (see `citation_reader`), where "(2)" is not an enumeration or a table's number.
+_PAREN = re.compile(r"\s?\((?P<paren>\s*" + _FLAT_ITEM + r"(?:\s*,\s*" + _FLAT_ITEM + r")*\s*)\)")
 _ITEM = re.compile(f"^\\s*(\\d{{1,3}})\\s*(?:[{_DASHES}]\\s*(\\d{{1,3}})\\s*)?$")
 _AFFILIATION_AFTER = re.compile(r",\s*(?:\*|[A-ZÀ-Þ])")  # "Smith¹,*, Anna", "Lee1, María"
 # Glued digits before ",*" or before ", Name" twice in a line mark the author line: none of it cites.
@@ -99,6 +102,16 @@ def _raised_context_ok(text: str, start: int, end: int) -> bool:
     return not stripped[-1].isdigit()
 
 
+def _paren_context_ok(text: str, start: int, end: int) -> bool:
+    """Numbers in round brackets cite after a word, a closing bracket or quote ("stress (18)"), or
+    after a full stop at the end of a table's label cell ("Smith et al (2018). (22)"); not at the
+    start of a sentence, where "(1)" numbers an item."""
+    previous = text[start - 1:start] if start else ""
+    if previous.isalpha() or previous in ")%’'”\"":
+        return True
+    return previous == "." and (end == len(text) or text[end] in "\t\n")
+
+
 def _flat_context_ok(text: str, start: int, end: int) -> bool:
     """Plain digits cite only where a flattened superscript would stand (see module tests)."""
     if _AFFILIATION_AFTER.match(text, end):
@@ -141,11 +154,21 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def find_markers(text: str, *, flattened: bool = False, max_ref: int = DEFAULT_MAX_REF) -> list[Marker]:
+def find_markers(text: str, *, flattened: bool = False, max_ref: int = DEFAULT_MAX_REF,
+                 parenthesised: bool = False) -> list[Marker]:
     """Every citation marker in reading order, naming refs 1..max_ref (pass the review's reference
-    count); flattened=True also reads PDF-flattened plain digits."""
+    count); flattened=True also reads PDF-flattened plain digits, parenthesised=True numbers in
+    round brackets."""
     markers: list[Marker] = []
     taken: list[tuple[int, int]] = []
+    if parenthesised:
+        for match in _PAREN.finditer(text):
+            if not _paren_context_ok(text, match.start(), match.end()):
+                continue
+            refs = _parse_refs(match.group("paren"), max_ref)
+            if refs:
+                taken.append(match.span())
+                markers.append(Marker(match.start(), match.end(), match.group(0), refs))
     for match in _MARKER.finditer(text):
         taken.append(match.span())
         if match.group("bracket") is not None:
@@ -169,13 +192,16 @@ def find_markers(text: str, *, flattened: bool = False, max_ref: int = DEFAULT_M
             refs = _parse_refs(match.group("flat"), max_ref)
             if refs:
                 markers.append(Marker(start, end, match.group(0), refs))
+    if flattened or parenthesised:
         markers.sort(key=lambda marker: marker.start)
     return markers
 
 
-def cited_refs(text: str, *, flattened: bool = False, max_ref: int = DEFAULT_MAX_REF) -> tuple[int, ...]:
+def cited_refs(text: str, *, flattened: bool = False, max_ref: int = DEFAULT_MAX_REF,
+               parenthesised: bool = False) -> tuple[int, ...]:
     """The refs the text cites, each once, in order of first appearance."""
-    seen = dict.fromkeys(ref for marker in find_markers(text, flattened=flattened, max_ref=max_ref)
+    seen = dict.fromkeys(ref for marker in find_markers(text, flattened=flattened, max_ref=max_ref,
+                                                        parenthesised=parenthesised)
                          for ref in marker.refs)
     return tuple(seen)
 
@@ -509,18 +535,29 @@ class CitationReader:
     references: tuple[Reference, ...]
     flattened: bool = False
     max_ref: int = DEFAULT_MAX_REF  # the highest number a numbered marker may name
+    parenthesised: bool = False  # numbered markers stand in round brackets: "(18, 19)"
 
     def refs(self, text: str) -> tuple[int, ...]:
         """The refs the text cites, each once, in order of first appearance."""
         if self.style == "author-year":
             return author_year_refs(text, self.references)
-        return cited_refs(text, flattened=self.flattened, max_ref=self.max_ref)
+        return cited_refs(text, flattened=self.flattened, max_ref=self.max_ref, parenthesised=self.parenthesised)
+
+
+# A review cites in round brackets when these bracketed numbers far outnumber its other markers.
+_PARENTHESISED_MIN = 10
 
 
 def citation_reader(review_text: str, references: Sequence[Reference], *, flattened: bool = False) -> CitationReader:
-    """The reader of this review's citations, its style detected from its body."""
-    return CitationReader(detect_citation_style(review_text, flattened=flattened), tuple(references), flattened,
-                          len(references) or DEFAULT_MAX_REF)
+    """The reader of this review's citations, its style detected from its body: superscripts or
+    square brackets, round brackets ("(18, 19)"), or author-year."""
+    max_ref = len(references) or DEFAULT_MAX_REF
+    body = review_body(review_text)
+    marked = len(find_markers(body, flattened=flattened, max_ref=max_ref))
+    in_parentheses = len(find_markers(body, max_ref=max_ref, parenthesised=True)) - len(find_markers(body, max_ref=max_ref))
+    if in_parentheses >= _PARENTHESISED_MIN and in_parentheses > 3 * marked:
+        return CitationReader("numbered", tuple(references), flattened, max_ref, parenthesised=True)
+    return CitationReader(detect_citation_style(review_text, flattened=flattened), tuple(references), flattened, max_ref)
 
 
 @dataclass(frozen=True)

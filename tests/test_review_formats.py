@@ -1,6 +1,7 @@
 """The second (fictional) review written out in other plain-text conventions reviews come in reads
 the same as the original: Windows line endings, a reference list numbered "[1]", headings in
-capitals. Each variant is made here from the fixture and read without embedding."""
+capitals, citations as numbers in round brackets. Each variant is made here from the fixture and
+read without embedding."""
 from __future__ import annotations
 
 import re
@@ -31,8 +32,26 @@ def _capital_headings(text: str) -> str:
     return re.sub(rf"(?m)^({'|'.join(HEADINGS)})$", lambda m: m.group(1).upper(), text)
 
 
+_SUPERSCRIPT = re.compile(r"(?P<punct>[.,;:] ?)?(?P<m>[⁰¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹⁻]*(?:,[⁰¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹⁻]*)*|\^\{[0-9,–\- ]+\})")
+
+
+def _round_brackets(text: str) -> str:
+    """Every citation of the body as "(18, 19)", before the punctuation a superscript follows."""
+    def bracketed(match: re.Match) -> str:
+        marker = match["m"]
+        inner = marker[2:-1] if marker.startswith("^{") else marker.translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-"))
+        parts = [p.strip().replace("-", "–") for p in inner.split(",") if p.strip()]
+        return f" ({', '.join(parts)}){(match['punct'] or '').strip()}"
+
+    lines = text.split("\n")
+    body = range(next(i for i, l in enumerate(lines) if l.startswith("Abstract:")),
+                 next(i for i, l in enumerate(lines) if l.strip() == "References"))
+    return "\n".join(re.sub(r"(\S)  +\(", r"\1 (", _SUPERSCRIPT.sub(bracketed, line)) if i in body else line
+                     for i, line in enumerate(lines))
+
+
 def _summary(corpus) -> dict:
-    links = {s.text: s.refs for p in corpus.passages if p.kind == "prose" for s in p.sentences if s.refs}
+    links = [s.refs for p in corpus.passages if p.kind == "prose" for s in p.sentences if s.refs]
     return {
         "references": [(r.ref, r.doi) for r in corpus.references],
         "links": links,
@@ -48,8 +67,9 @@ def original(tmp_path_factory) -> dict:
                                          chroma_dir=tmp_path_factory.mktemp("original") / "chroma")))
 
 
-@pytest.mark.parametrize("rewrite", [_crlf, _bracketed_list, _capital_headings],
-                         ids=["windows-line-endings", "reference-list-in-brackets", "headings-in-capitals"])
+@pytest.mark.parametrize("rewrite", [_crlf, _bracketed_list, _capital_headings, _round_brackets],
+                         ids=["windows-line-endings", "reference-list-in-brackets", "headings-in-capitals",
+                              "citations-in-round-brackets"])
 def test_the_review_in_another_convention_reads_the_same(rewrite, original, tmp_path) -> None:
     folder = tmp_path / "review"
     folder.mkdir()
