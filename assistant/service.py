@@ -590,7 +590,9 @@ class Assistant:
             refs = strong if read.route == "list" else []
         if read.route != "list" and not (match.strength == "group" and len(refs) <= 8):
             return []
-        return [(r, match.focus) for r in refs[:10] if 1 <= r <= self.reference_count and self._is_study(r)]
+        # A list the tables give exactly (every study with that instrument) is shown whole.
+        shown = refs if match.strength == "exact" else refs[:10]
+        return [(r, match.focus) for r in shown if 1 <= r <= self.reference_count and self._is_study(r)]
 
     def _is_study(self, ref: int) -> bool:
         from assistant.compose import _design_group

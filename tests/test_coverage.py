@@ -139,3 +139,10 @@ def test_asking_whether_findings_conflict_gets_the_reviews_explanation_after_the
     contrast = answer.answer.find("contrasts with")
     explanation = answer.answer.find("need not conflict")
     assert 0 <= contrast < explanation, answer.answer[:800]
+
+
+def test_a_list_the_tables_give_exactly_is_shown_whole(review2_assistant) -> None:
+    users = {s.ref for s in review2_assistant.model.studies if any(i.abbreviation == "GDS-15" for i in s.instruments)}
+    assert len(users) > 10  # more than a loose list would show
+    answer = review2_assistant.ask("Which studies used the GDS-15?")
+    assert users <= {c.ref for c in answer.citations}, (sorted(users), [c.ref for c in answer.citations])
