@@ -27,13 +27,13 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
         ("findings", r"result|finding|association|main ideas|conclusion|effects?\b"),
         ("randomization", r"\brcts?\b|randomi"),
         ("duration", r"duration|length|time of measure|follow-?up|timing"),
-        ("measures", r"measure|instrument|variables|scales?\b|outcomes?\b"),
+        ("measures", r"measure|instrument|variables|scales?\b|outcomes?\b|tools?\b|questionnaires?\b|assessments?\b"),
         ("groups", r"groups?\b.*design|arms?\b|conditions?\b"),
-        ("design", r"design|study type|method"),
+        ("design", r"design|study type|type of study|method"),
         ("n", r"^\s*n\s*$|\(n\)|sample size|participants \(n\)"),
         ("sample", r"sample|participants|population"),
         ("country", r"country|countries|setting|location"),
-        ("intervention", r"program|intervention|training|treatment|exercise"),
+        ("intervention", r"program|intervention|training|treatment|exercise|exposure"),
     ]
 ]
 

@@ -169,3 +169,13 @@ def test_a_list_question_naming_what_an_instrument_measured_finds_the_studies_th
     assert len(users) >= 5 and all(i.measures for s in review2.model.studies for i in s.instruments if i.abbreviation == "SF-36")
     found = match_studies("Which studies measured quality of life?", (), review2.model.studies, {})
     assert users <= set(found.refs), (sorted(users), found.refs)
+
+
+@pytest.mark.parametrize("heading, role", [
+    ("Type of study", "design"), ("Study design", "design"), ("Tools used", "measures"), ("Questionnaires", "measures"),
+    ("Outcome measures", "measures"), ("Exposure", "intervention"), ("Participants (n)", "n"), ("Setting", "country"),
+])
+def test_a_tables_column_is_read_by_what_its_heading_names(heading: str, role: str) -> None:
+    from ingest.tables import column_roles
+
+    assert column_roles(("Study", heading, "Main findings")) == ("study", role, "findings")
