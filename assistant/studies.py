@@ -13,6 +13,7 @@ from types import MappingProxyType
 from assistant.facets import countries_named
 from assistant.query import ReadQuestion
 from ingest.records import Reference, StudyRecord
+from ingest.references import DOI
 
 if TYPE_CHECKING:
     from ingest.evidence_model import Study
@@ -47,6 +48,13 @@ def named_studies(
             by_any.setdefault(fold(surname.strip()), []).append(reference)
     found: list[int] = []
     unknown: list[str] = []
+    # A DOI names its reference exactly ("Which study has the DOI 10.5555/mbpr.2021.1002?").
+    for match in DOI.finditer(question):
+        doi = match.group("doi").rstrip(".,;?!)").lower()
+        refs = [r.ref for r in references if r.doi and r.doi.lower() == doi]
+        found += refs
+        if not refs:
+            unknown.append(f"DOI {doi}")
     for match in _NAMED.finditer(question):
         name, year = match.group("name"), match.group("year")
         # Only author-like mentions count: "X et al", "X and Y", or "X (2019)".
@@ -193,6 +201,7 @@ def structured_matches(
 # --- Studies described rather than named ------------------------------------------------------
 
 _ONE_STUDY = re.compile(r"\b(study|trial|rct|paper|article|survey|programme|program|project|intervention|one|experiment|pilot)\b(?!s)", re.IGNORECASE)
+_A_TRIAL = re.compile(r"\b(trial|rct|experiment|intervention study)\b(?!s)", re.IGNORECASE)
 _MANY_STUDIES = re.compile(r"\b(studies|trials|papers|surveys|which (ones|of them))\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b([A-ZÀ-Ý][\wÀ-ÿ'’-]{3,})")
 
@@ -243,7 +252,7 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
     asked_words = _words(question)
     asked_design = normalise_design(question)
     numbers = {int(n) for n in re.findall(r"\b\d{2,5}\b", question)}
-    scores: list[tuple[float, int]] = []
+    scores: list[tuple[float, float, int]] = []
     for study in candidates:
         score = 0.0
         places = {fold(w)[:4] for w in re.findall(r"[A-Z][a-z]{3,}", f"{study.country} {study.population}")}
@@ -252,16 +261,20 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
             score += 1.5
         if asked_design and asked_design == study.design:
             score += 0.75
+        # "The Danish trial": the kind of study tells apart two that share a facet; it names none alone.
+        tie_break = 0.75 if not asked_design and _A_TRIAL.search(question) and study.design in _INTERVENTION_DESIGNS else 0.0
         if study.year in years:
             score += 1.5
         if study.n in numbers:
             score += 1.5
         score += sum(1.0 for w in asked_words & profiles[study.ref] if frequency[w] <= 2)
-        scores.append((score, study.ref))
+        scores.append((score + (tie_break if score > 0 else 0.0), score, study.ref))
     scores.sort(reverse=True)
-    best, second = scores[0][0], (scores[1][0] if len(scores) > 1 else 0.0)
-    margin = min(enough, 1.0)
-    return (scores[0][1],) if best >= (1.0 if side else enough) and best - second >= margin else ()
+    (best, own, ref), second = scores[0], (scores[1][0] if len(scores) > 1 else 0.0)
+    # Two facets that agree (a place and a design: "the Danish trial") set a study apart from
+    # one that shares only one of them.
+    margin = min(enough, 1.0 if best < 2.25 else 0.75)
+    return (ref,) if own >= (1.0 if side else enough) and best - second >= margin else ()
 
 
 def closest_study(closeness: Mapping[int, float], margin: float) -> tuple[int, ...]:

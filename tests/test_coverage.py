@@ -146,3 +146,17 @@ def test_a_list_the_tables_give_exactly_is_shown_whole(review2_assistant) -> Non
     assert len(users) > 10  # more than a loose list would show
     answer = review2_assistant.ask("Which studies used the GDS-15?")
     assert users <= {c.ref for c in answer.citations}, (sorted(users), [c.ref for c in answer.citations])
+
+
+def test_a_study_named_by_its_doi_or_by_country_and_kind_is_the_one_answered(review2_assistant) -> None:
+    wang = next(r for r in review2_assistant.references if r.label.startswith("Wang"))
+    by_doi = review2_assistant.ask(f"Which included study has the DOI {wang.doi}?")
+    assert by_doi.citations and by_doi.citations[0].ref == wang.ref, by_doi.answer[:300]
+    unknown = review2_assistant.ask("What did the study with DOI 10.9999/nothing.1 find?")
+    assert unknown.abstained and "10.9999/nothing.1" in unknown.answer
+    # Two Danish studies, one a trial: "the Danish trial" is that one, with its N and design.
+    danish = [s for s in review2_assistant.model.studies if "Denmark" in f"{s.country} {s.population}"]
+    trial = next(s for s in danish if s.design == "RCT")
+    assert len(danish) == 2
+    answer = review2_assistant.ask("What was the N and design of the Danish trial?")
+    assert answer.citations[0].ref == trial.ref and f"N = {trial.n}" in answer.answer, answer.answer[:300]
