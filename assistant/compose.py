@@ -578,8 +578,8 @@ def compose(
         terms = glossary_notes(f"{read.clean.text}\n{body}", library.glossary)
         if terms:
             lines += ["", "**Terms used:** " + "; ".join(terms) + "."]
-    if read.persona == "educator" and citations:
-        lines += ["", *reference_list(citations, library)]
+    if read.persona == "educator" and (references := reference_list(citations, library)):
+        lines += ["", *references]
     return "\n".join(lines).strip(), citations, evidence
 
 
@@ -587,10 +587,11 @@ REFERENCES_HEADING = "**References:**"
 
 
 def reference_list(citations: Sequence[Citation], library: Library) -> list[str]:
-    """The full references of the cited sources, for a slide's last lines."""
-    return [REFERENCES_HEADING] + [
-        f"[{c.ref}] {library.references[c.ref].text if c.ref in library.references else c.label}" for c in citations if c.ref
-    ]
+    """The full references of the cited sources, for a slide's last lines; none when only the
+    review itself is cited."""
+    entries = [f"[{c.ref}] {library.references[c.ref].text if c.ref in library.references else c.label}"
+               for c in citations if c.ref]
+    return [REFERENCES_HEADING, *entries] if entries else []
 
 
 def idf_table(texts: Sequence[str]) -> dict[str, float]:

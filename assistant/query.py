@@ -139,11 +139,11 @@ def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:
 
 # Routes in the order they are tried; the first whose pattern matches wins.
 _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
-    ("list", re.compile(r"\bwhich\b(\s+(of|the|[\w-]+)){0,5}\s+(studies|papers|trials|rcts)\b|\b(which|what(?!\s+works\b)|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|authors|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bwhich\b(\s+(of|the|[\w-]+)){0,3}\s+(programmes|programs|interventions|cohorts|experiments)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b"
+    ("list", re.compile(r"\bwhich\b(\s+(of|the|[\w-]+)){0,5}\s+(studies|papers|trials|rcts)\b|\b(which|what) authors\b|\b(which|what(?!\s+works\b)|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bwhich\b(\s+(of|the|[\w-]+)){0,3}\s+(programmes|programs|interventions|cohorts|experiments)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b"
                         # "Put the four training studies into a table": the studies themselves, laid out.
                         r"|\b(put|arrange|tabulate|lay out|line up)\b.{0,40}\b(studies|trials|papers)\b|\b(table|chart|grid) of\b.{0,30}\b(studies|trials|papers)\b")),
     ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),
-    ("numeric", re.compile(r"\b(how many|how much|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
+    ("numeric", re.compile(r"\b(how many|how much|(share|proportion|fraction) of|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
     ("definition", re.compile(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b")),
     ("overview", re.compile(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what does the review (say|conclude|find)|conclusions?|big picture|take[- ]?home)\b")),
     ("effect", re.compile(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b")),
@@ -152,11 +152,17 @@ _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
 _NOT_DEFINITION = re.compile(r"\b(find|found|effect|show|result|(best|better|worst|worse|most|least)\b|differen|compar)")
 
 
+# "What share of the RCTs ...", "how many of the trials ...": a number about studies, not a list of them.
+_SHARE_OF = re.compile(r"\b(share|proportion|percentage|fraction|per ?cent|how many)\b[^?]{0,20}\bof\b")
+
+
 def classify_route(question: str) -> Route:
     q = question.lower()
     if not q.strip():
         return "help"
     for route, pattern in _ROUTES:
+        if route == "list" and _SHARE_OF.search(q):
+            continue
         if pattern.search(q) and not (route == "definition" and _NOT_DEFINITION.search(q)):
             return route
     return "fact"

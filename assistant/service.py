@@ -201,8 +201,8 @@ class Assistant:
             body = answer.answer.split(f"\n\n{REFERENCES_HEADING}")[0].strip()
             asked = part.strip()
             blocks.append(f"**{asked[:1].upper()}{asked[1:]}**\n\n{body}")
-        if read.persona == "educator" and citations:
-            blocks.append("\n".join(reference_list(citations, self.library)))
+        if read.persona == "educator" and (references := reference_list(citations, self.library)):
+            blocks.append("\n".join(references))
         retrieved = list({p.chunk_id: p for answer in answers for p in answer.retrieved}.values())
         return Answer(
             id=id, question=read.clean.shown, answer="\n\n".join(blocks), abstained=False,

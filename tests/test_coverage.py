@@ -160,3 +160,24 @@ def test_a_study_named_by_its_doi_or_by_country_and_kind_is_the_one_answered(rev
     assert len(danish) == 2
     answer = review2_assistant.ask("What was the N and design of the Danish trial?")
     assert answer.citations[0].ref == trial.ref and f"N = {trial.n}" in answer.answer, answer.answer[:300]
+
+
+@pytest.mark.parametrize("question, route", [
+    ("Which databases did the authors search and over what dates?", "fact"),  # the review's authors, not a list
+    ("what share of the RCTs were rated low risk of bias?", "numeric"),
+    ("Which authors studied walking?", "list"),
+    ("Which studies used the PHQ-9?", "list"),
+])
+def test_a_question_about_the_reviews_own_work_or_a_share_is_no_list_of_studies(question, route) -> None:
+    from assistant.query import classify_route
+
+    assert classify_route(question) == route
+
+
+def test_an_answer_citing_only_the_review_ends_without_an_empty_reference_list(review2_assistant) -> None:
+    answer = review2_assistant.ask("Which databases did the authors search and over what dates?", persona="educator")
+    assert not answer.abstained and "MEDLINE" in answer.answer
+    if all(c.ref == 0 for c in answer.citations):
+        assert "**References:**" not in answer.answer
+    else:
+        assert answer.answer.rstrip().splitlines()[-1].startswith("[")
