@@ -666,10 +666,12 @@ class Assistant:
             return (f"The review and the abstracts it cites say nothing about {', '.join(written.get(w, w) for w in kinds[:3])}, "
                     "so I cannot answer this from them.")
         carried = self.meaning_carried(read.context, unknown) if unknown else 0.0
+        # A question naming a study the review cites is about the corpus: unknown words in it are
+        # what it asks of that study ("could baseline imbalance explain that?") unless they are its topic.
         if (carried > self.settings.answer.unknown_meaning_max
                 and (carried >= self.settings.answer.unknown_meaning_topic
-                     or len(unknown) >= _UNKNOWN_SHARE * self._content_words(read.clean.text)
-                     or self.evidence_gain(read.context, unknown) > 0)):
+                     or (not named and (len(unknown) >= _UNKNOWN_SHARE * self._content_words(read.clean.text)
+                                        or self.evidence_gain(read.context, unknown) > 0)))):
             if len(unknown) > 1:  # named by the meaning each carries: "postnatal" before "ease"
                 unknown = sorted(unknown, key=lambda w: -self.meaning_carried(read.context, [w]))
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "

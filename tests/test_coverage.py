@@ -181,3 +181,12 @@ def test_an_answer_citing_only_the_review_ends_without_an_empty_reference_list(r
         assert "**References:**" not in answer.answer
     else:
         assert answer.answer.rstrip().splitlines()[-1].startswith("[")
+
+
+def test_a_question_about_a_named_study_is_answered_though_it_asks_in_words_the_corpus_lacks(review2_assistant) -> None:
+    mendes = next(r for r in review2_assistant.references if r.label.startswith("Mendes"))
+    answer = review2_assistant.ask(f"Mendes {mendes.year} found no effect on CES-D - could baseline imbalance explain that?")
+    assert not answer.abstained and mendes.ref in {c.ref for c in answer.citations}, answer.answer[:300]
+    # Everyday words for harm and fear are the review's adverse events.
+    risky = review2_assistant.ask("My patient is scared of getting hurt. How risky is strength training for older people?")
+    assert not risky.abstained and risky.citations, risky.answer[:300]
