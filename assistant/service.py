@@ -81,6 +81,7 @@ class Assistant:
         self._dense_best: dict[str, float] = {}
         self._profile_vectors = None  # (refs, matrix) of the studies' profiles, embedded on first use
         self._initials: frozenset[str] | None = None  # of the names the corpus spells out, read on first use
+        self._age_limits: tuple[int | None, int | None, str] | None = None  # the eligibility criteria's ages, read on first use
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
 
@@ -676,7 +677,8 @@ class Assistant:
                 unknown = sorted(unknown, key=lambda w: -self.meaning_carried(read.context, [w]))
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
-        if not named and self.settings.answer.scope_from_review and (reason := self._outside_period(read.clean.text) or self._excluded_topic(read)):
+        if not named and self.settings.answer.scope_from_review and (
+                reason := self._outside_period(read.clean.text) or self._outside_ages(read.clean.text) or self._excluded_topic(read)):
             return reason
         # A question naming a study the review cites is about the corpus: its other words are
         # what it asks of that study, not a topic the corpus lacks.
@@ -687,6 +689,24 @@ class Assistant:
             return (f"The review and the abstracts it cites say nothing that answers this about {', '.join(rarest[:2])}, "
                     "so I cannot answer it from them.")
         return None
+
+    def _outside_ages(self, question: str) -> str | None:
+        """Ages the question asks about ("people in their 40s and 50s", "a 45-year-old") that
+        the review's eligibility criteria leave out ("participants aged 60 years or over")."""
+        asked = _asked_ages(question)
+        if not asked:
+            return None
+        if self._age_limits is None:
+            self._age_limits = _eligible_ages(s.text for p in self.retriever.passages
+                                              if p.kind == "prose" and p.source == "review" for s in p.sentences)
+        floor, ceiling, criterion = self._age_limits
+        if floor is not None and all(high < floor for _, high in asked):
+            limit = f"aged {floor} and over"
+        elif ceiling is not None and all(low > ceiling for low, _ in asked):
+            limit = f"aged {ceiling} or under"
+        else:
+            return None
+        return (f"The review includes only people {limit} (“{criterion}”), so it has no evidence on the ages you ask about.")
 
     def _outside_period(self, question: str) -> str | None:
         """A period the question asks about ("the 1990s", "before 2005") in which none of the
@@ -800,7 +820,7 @@ class Assistant:
                 continue  # "won't", "she'll": function words, whatever the corpus says
             # A short word that is no English word is a typo of a function word ("wich"), not a
             # topic; short acronyms ("BMI") and short words ("twin") are topics.
-            parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not p.isdigit()
+            parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not re.fullmatch(r"\d+(s|st|nd|rd|th)?", p)
                      and (len(p) > 4 or word in acronyms or self.speller.is_english(p))]
             if word in understood or not parts:
                 continue
@@ -904,6 +924,36 @@ def _acronyms(text: str) -> set[str]:
     words = re.findall(r"[A-Za-z][\w-]*", text)
     found = [w for w in words if 2 <= len(w) <= 7 and sum(c.isupper() for c in w) >= 2 and not w[1:].islower()]
     return {w.lower() for w in found} if 2 * len(found) < len(words) else set()
+
+
+_ELIGIBILITY = re.compile(r"\b(eligib\w*|inclusion criteri\w*|were included if|included studies? (of|with|that))\b", re.IGNORECASE)
+_AGE_FLOOR = re.compile(r"\baged (\d{1,3})(?: years)? (?:or|and) (?:over|older|above)\b|(?:≥|>=) ?(\d{1,3})\b", re.IGNORECASE)
+_AGE_CEILING = re.compile(r"\baged (\d{1,3})(?: years)? (?:or|and) (?:under|younger|below)\b|\b(?:under|younger than) (?:the age of )?(\d{1,2})\b",
+                          re.IGNORECASE)
+
+
+def _eligible_ages(sentences: Iterable[str]) -> tuple[int | None, int | None, str]:
+    """The lowest and highest ages the review's eligibility criteria admit, and the clause saying so."""
+    for sentence in sentences:
+        if not _ELIGIBILITY.search(sentence):
+            continue
+        for pattern, which in ((_AGE_FLOOR, "floor"), (_AGE_CEILING, "ceiling")):
+            if match := pattern.search(sentence):
+                age = int(next(g for g in match.groups() if g))
+                clause = next(c for c in re.split(r"[;:]\s*", sentence) if match.group(0) in c).strip(" .")
+                return (age, None, clause) if which == "floor" else (None, age, clause)
+    return None, None, ""
+
+
+# "in their 40s and 50s", "a 45-year-old", "aged 45", "my 50 yo client": the ages a question names.
+_DECADE = re.compile(r"\b(?:in (?:their|his|her|my|your|our) )?([1-9])0['’]?s\b")
+_AGE = re.compile(r"\b(\d{1,3})[- ]?(?:years?[- ]old|year olds?|yo|y/o)\b|\baged (\d{1,3})\b", re.IGNORECASE)
+
+
+def _asked_ages(question: str) -> list[tuple[int, int]]:
+    ages = [(int(d) * 10, int(d) * 10 + 9) for d in _DECADE.findall(question)]
+    ages += [(int(a or b), int(a or b)) for a, b in _AGE.findall(question)]
+    return ages
 
 
 # English prefixes that make a word of the same topic ("nonclinical", "overcommitted"), not a kind of it.

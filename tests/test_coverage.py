@@ -190,3 +190,12 @@ def test_a_question_about_a_named_study_is_answered_though_it_asks_in_words_the_
     # Everyday words for harm and fear are the review's adverse events.
     risky = review2_assistant.ask("My patient is scared of getting hurt. How risky is strength training for older people?")
     assert not risky.abstained and risky.citations, risky.answer[:300]
+
+
+def test_ages_the_eligibility_criteria_leave_out_are_declined_with_the_criterion(review2_assistant) -> None:
+    for question in ("Does exercise help depression in people in their 40s and 50s?", "Is walking good for a 45-year-old with low mood?"):
+        answer = review2_assistant.ask(question)
+        assert answer.abstained and "aged 60" in answer.answer and "eligible" in answer.answer, answer.answer[:300]
+    for question in ("my 70 yo patient is down - would walking help?", "did studies published in the 2010s find benefits?"):
+        answer = review2_assistant.ask(question)
+        assert not answer.abstained and answer.citations, (question, answer.answer[:300])
