@@ -314,10 +314,9 @@ class Assistant:
         margin = self.settings.answer.plain_lead_margin
         if read.persona != "therapist" or margin <= 0 or len(chosen) < 2:
             return chosen
-        # Not an abstract's background (finding first) nor the review's own words for a study's.
-        background = self._abstract_openings if chosen[0].passage_id not in self._abstract_openings else set()
-        close = [c for c in chosen if c.score >= chosen[0].score - margin and (c.refs or not chosen[0].refs)
-                 and c.passage_id not in background]
+        # Never a background (finding first), nor the review's own words for a study's.
+        close = [chosen[0], *(c for c in chosen[1:] if c.score >= chosen[0].score - margin
+                              and (c.refs or not chosen[0].refs) and not self._is_background(read, c))]
         shortest = min(close, key=lambda c: len(c.text.split()))
         return [shortest, *(c for c in chosen if c is not shortest)]
 
@@ -326,12 +325,22 @@ class Assistant:
         answer opens with a finding that scores nearly as well rather than with that background,
         which stays among the points. Not when the question asks for a definition or an aim."""
         penalty = self.settings.answer.background_penalty
-        if (not chosen or penalty <= 0 or chosen[0].passage_id not in self._abstract_openings
+        if (not chosen or penalty <= 0 or not self._is_background(read, chosen[0])
                 or read.route == "definition" or _ASKS_AIM.search(read.clean.text)):
             return chosen
-        finding = next((c for c in chosen[1:] if c.passage_id not in self._abstract_openings
-                        and c.score >= chosen[0].score - penalty), None)
+        close = [c for c in chosen[1:] if c.score >= chosen[0].score - penalty]
+        # A finding if one is close; else at least a study's own description over an abstract's background.
+        finding = next((c for c in close if not self._is_background(read, c)), None) or next(
+            (c for c in close if c.passage_id not in self._abstract_openings and chosen[0].passage_id in self._abstract_openings), None)
         return chosen if finding is None else [finding, *(c for c in chosen if c is not finding)]
+
+    def _is_background(self, read: ReadQuestion, claim: Claim) -> bool:
+        """An abstract's background and aim, or a table row's description of a study (country,
+        sample, programme) when the question asks what came of it rather than how it was done."""
+        if claim.passage_id in self._abstract_openings:
+            return True
+        return (claim.passage_id.startswith("table:") and bool(_TABLE_DESCRIPTION.match(claim.text))
+                and read.route != "numeric" and not _ASKS_STUDY_FACTS.search(read.clean.text))
 
     def _review_section(self, read: ReadQuestion, claims: Sequence[Claim], most: int = 6):
         """A question about the review's own limitations, future research or conclusions is
@@ -966,6 +975,8 @@ _UNKNOWN_SHARE = 0.4
 # Where a comparison turns from one side to the other.
 _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet|differ(?:s|ed)? from|"
                     r"different from)\b|[—–;]", re.IGNORECASE)
+# A table row's descriptive cells as one claim: "**Smith et al. (2019)** [12] (Table 1): country: ...".
+_TABLE_DESCRIPTION = re.compile(r"\*\*[^*]+\*\* \[\d+\] \([^)]*\): ")
 # A question for a reason, or whether findings disagree.
 _ASKS_WHY = re.compile(r"\b(why|how come|conflict\w*|contradict\w*|disagree\w*|inconsisten\w*|explain\w*|reasons?)\b", re.IGNORECASE)
 # The items of a list the review spells out sentence by sentence.

@@ -199,3 +199,12 @@ def test_ages_the_eligibility_criteria_leave_out_are_declined_with_the_criterion
     for question in ("my 70 yo patient is down - would walking help?", "did studies published in the 2010s find benefits?"):
         answer = review2_assistant.ask(question)
         assert not answer.abstained and answer.citations, (question, answer.answer[:300])
+
+
+def test_an_effect_question_does_not_open_with_a_table_rows_description_of_a_study(review2_assistant) -> None:
+    for question in ("my 70 yo patient is down - would walking help?", "does cycling help depressed older people?"):
+        lead = review2_assistant.ask(question, persona="therapist").answer.split("\n\n")[0]
+        assert "(Table" not in lead and "country:" not in lead, (question, lead)
+    # Asked how a study was done, the description is the answer.
+    facts = review2_assistant.ask("What was the N and design of the Danish trial?", persona="researcher")
+    assert "N = 60" in facts.answer.split("\n\n")[0]
