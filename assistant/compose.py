@@ -515,8 +515,14 @@ def glossary_notes(text: str, glossary: dict[str, str]) -> list[str]:
     usable = tuple(a for a in glossary if len(a) >= 2)
     if not usable:
         return []
-    found = {m.group(1) for m in _abbreviation_pattern(usable).finditer(text)}
+    # "older adult* OR elderly": a search string's Boolean operator, not an odds ratio.
+    found = {m.group(1) for m in _abbreviation_pattern(usable).finditer(text)
+             if not (m.group(1) in _BOOLEAN and _BETWEEN_TERMS.match(text, m.end()))}
     return [f"{a} = {glossary[a]}" for a in glossary if a in found][:4]
+
+
+_BOOLEAN = frozenset({"OR", "AND", "NOT"})
+_BETWEEN_TERMS = re.compile(r"\s+[\"“(]?[A-Za-z]")
 
 
 def compose(

@@ -208,3 +208,12 @@ def test_an_effect_question_does_not_open_with_a_table_rows_description_of_a_stu
     # Asked how a study was done, the description is the answer.
     facts = review2_assistant.ask("What was the N and design of the Danish trial?", persona="researcher")
     assert "N = 60" in facts.answer.split("\n\n")[0]
+
+
+def test_a_search_strings_boolean_or_is_not_glossed_as_an_odds_ratio() -> None:
+    from assistant.compose import glossary_notes
+
+    glossary = {"OR": "odds ratio", "CI": "confidence interval"}
+    assert glossary_notes('("older adult*" OR elderly OR aged) AND (exercis*)', glossary) == []
+    assert glossary_notes("Exercising with others (-), OR 0.58 (95% CI 0.46–0.73)", glossary) == [
+        "OR = odds ratio", "CI = confidence interval"]
