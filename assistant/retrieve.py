@@ -71,7 +71,7 @@ class HybridRetriever:
     """Holds the BM25 index over the live passages and a handle on their Chroma collection."""
 
     def __init__(self, passages: Sequence[Passage], collection, embed_query, bm25, vocabulary: frozenset[str],
-                 *, rrf_k: int = 60):
+                 *, rrf_k: int = 60, vectors: np.ndarray | None = None):
         self.passages = tuple(passages)
         self.position = {p.passage_id: i for i, p in enumerate(self.passages)}
         self._collection = collection
@@ -79,9 +79,14 @@ class HybridRetriever:
         self._rrf_k = rrf_k
         self._bm25 = bm25  # built by lexical_index over the same passages, in the same order
         self.vocabulary = vocabulary
+        # Unit vectors of the passages, in their order, when the review is small enough to search
+        # exactly; else None and Chroma's approximate graph is asked.
+        self._vectors = vectors
 
     def dense(self, query: str, k: int) -> list[tuple[int, float]]:
         vector = self._embed_query(query)
+        if self._vectors is not None:
+            return self._exact(np.asarray(vector, dtype=np.float32), k)
         found = self._collection.query(query_embeddings=[vector], n_results=min(k, len(self.passages)), include=["distances"])
         hits = [
             (self.position[i], 1.0 - float(d))
@@ -91,6 +96,19 @@ class HybridRetriever:
         # Rounded, ties broken by position: a query's embedding can differ between processes in
         # its last bits, which swapped two equally close passages and so the fused ranking.
         return sorted(hits, key=lambda h: (-round(h[1], 6), h[0]))
+
+    def _exact(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The k passages closest to the vector by cosine, compared with every one: the same
+        candidates in every process, which an HNSW graph built by parallel inserts does not promise."""
+        norm = float(np.linalg.norm(vector))
+        similarities = self._vectors @ (vector / norm if norm > 0 else vector)
+        k = min(k, len(similarities))
+        if k <= 0:
+            return []
+        candidates = np.argpartition(-similarities, k - 1)[:k] if k < len(similarities) else np.arange(len(similarities))
+        rounded = np.round(similarities[candidates], 6)
+        top = candidates[np.lexsort((candidates, -rounded))]
+        return [(int(i), float(similarities[i])) for i in top]
 
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
         tokens = [t for t in tokenize(query) if t in self.vocabulary]

@@ -22,7 +22,7 @@ from assistant.spelling import Speller, fold
 from assistant.studies import closest_study, described_study, named_studies, points_at_one_study, structured_matches
 from assistant.retrieval_cache import retrieval_structures
 from ingest.citations import strip_markers
-from ingest.index import get_embeddings, open_index, passage_vectors
+from ingest.index import all_vectors, get_embeddings, open_index, passage_vectors
 from common.errors import EvidenceError
 from common.settings import Settings, get_settings
 
@@ -60,6 +60,7 @@ class Assistant:
         self.retriever = HybridRetriever(
             index.passages, index.collection, self._embed, structures.bm25, structures.vocabulary,
             rrf_k=settings.retrieval.rrf_k,
+            vectors=all_vectors(settings, index) if len(index.passages) <= settings.retrieval.exact_up_to else None,
         )
         self.idf = structures.idf
         prose = {p.order: p for p in index.passages if p.kind == "prose"}

@@ -22,6 +22,7 @@ class RetrievalSettings(BaseModel):
 
     dense_k: int = Field(80, description="Candidates taken from the dense (Chroma) search.")
     ef_search: int = Field(400, ge=10, description="Candidates Chroma's HNSW graph examines per dense search; at its default of 100 the 80 candidates miss close passages and differ from one process to the next.")
+    exact_up_to: int = Field(20000, ge=0, description="Reviews of at most this many passages are searched exactly (the question's vector against every stored one, in memory); larger ones through Chroma's HNSW graph, whose graph and so whose close candidates can differ from one process to the next.")
     lexical_k: int = Field(80, description="Candidates taken from the BM25 search.")
     rrf_k: int = Field(10, description="Reciprocal rank fusion constant (small: the top of each list counts most).")
     claim_passages: int = Field(24, description="Best passages whose sentences compete to be claims.")

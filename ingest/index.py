@@ -837,6 +837,20 @@ def _passage_records(settings: Settings, collection, stamp: dict, *, announce: b
     return data
 
 
+def all_vectors(settings: Settings, index: OpenIndex) -> np.ndarray:
+    """Every stored vector of the index, unit length, one row per passage in `index.passages`'
+    order (read from Chroma in pages)."""
+    with _reading(settings):
+        found = _get_paged(index.collection, include=["embeddings"])
+    row = {i: v for i, v in zip(found["ids"], found["embeddings"])}
+    missing = [p.passage_id for p in index.passages if p.passage_id not in row]
+    if missing:
+        raise IndexDamagedError(settings, f"no vectors for {len(missing)} passages, the first {missing[0]}")
+    vectors = np.asarray([row[p.passage_id] for p in index.passages], dtype=np.float32).reshape(len(index.passages), -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
 def passage_vectors(index: OpenIndex, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
     """The stored vectors of these passages, asked of Chroma (only the few a question needs)."""
     if not passage_ids:
