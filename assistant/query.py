@@ -52,8 +52,9 @@ def _lexicon() -> Mapping[str, str]:
 def _framing_words() -> frozenset[str]:
     lines = (_DATA / "framing_words.txt").read_text(encoding="utf-8").splitlines()
     words = [w for line in lines if not line.lstrip().startswith("#") for w in line.split()]
-    # Compared as tokens: each word's own stem counts too ("always" → "alway").
-    return frozenset(words) | {t for w in words for t in tokenize(w)}
+    # Compared as tokens: each word's own stem counts too ("always" → "alway"), but not the parts
+    # of a hyphenated one ("take-home" frames a question; "home" names a topic).
+    return frozenset(words) | {tokens[0] for w in words if (tokens := tokenize(w))}
 
 
 
@@ -139,7 +140,7 @@ def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:
 
 # Routes in the order they are tried; the first whose pattern matches wins.
 _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
-    ("list", re.compile(r"\bwhich\b(\s+(of|the|[\w-]+)){0,5}\s+(studies|papers|trials|rcts)\b|\b(which|what) authors\b|\b(which|what(?!\s+works\b)|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bwhich\b(\s+(of|the|[\w-]+)){0,3}\s+(programmes|programs|interventions|cohorts|experiments)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b"
+    ("list", re.compile(r"\bwhich\b(\s+(of|the|[\w-]+)){0,5}\s+(studies|papers|trials|rcts)\b|\b(which|what) authors\b|\b(which(?!\s+works?\s+(better|best|more|less|well)\b)|what(?!\s+works\b)|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works|surveys|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bwhich\b(\s+(of|the|[\w-]+)){0,3}\s+(programmes|programs|interventions|cohorts|experiments)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b"
                         # "Put the four training studies into a table": the studies themselves, laid out.
                         r"|\b(put|arrange|tabulate|lay out|line up)\b.{0,40}\b(studies|trials|papers)\b|\b(table|chart|grid) of\b.{0,30}\b(studies|trials|papers)\b")),
     ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),
@@ -190,6 +191,40 @@ def question_parts(text: str, has_topic: Callable[[str], bool]) -> list[str]:
         else:
             parts.append(sentence)
     return parts
+
+
+# What sets two things side by side: "X vs Y", "is X better than Y", "X compared with Y", "did X
+# beat Y", "does X work as well as Y", "do X agree with Y".
+_COMPARATOR = re.compile(
+    r"\b(?:versus|vs\.?|v\.|compared? (?:with|to|against)|compares (?:with|to)|in comparison (?:with|to)|as opposed to|"
+    r"(?:better|worse|more|less|stronger|weaker|bigger|smaller|larger|higher|lower|greater|faster|safer)(?: [\w-]+){0,3} than|"
+    r"beats?|beaten|outperform(?:s|ed)?|(?:works?|worked|do|does|did|helps?|helped) as well as|"
+    r"agrees? with|disagrees? with|differs? from|different from|(?:the )?same as|similar to)\b", re.IGNORECASE)
+# "The difference between X and Y", "compare X and Y".
+_BETWEEN = re.compile(r"\b(?:between|comparing|compare|contrast)\s+(?P<left>.+?)\s+(?:and|with|to|against|vs\.?|versus)\s+(?P<right>.+)",
+                      re.IGNORECASE)
+# Where a side ends: a new clause or a question about it ("..., any difference?", "- which works better").
+_CLAUSE = re.compile(r"[?,;:!()—–]|\s-\s|\b(?:which|what|whats|how|why|when|does|do|did|is|are|was|were|can|could|would|should|will|has|have|had)\b",
+                     re.IGNORECASE)
+
+
+def comparison_sides(question: str) -> tuple[str, str] | None:
+    """The two things a question compares, as written ("tai chi", "walking for low mood"), or
+    None when it compares nothing. Each side runs from the comparison to the nearest clause
+    boundary; words both sides share are the question's topic, not a side."""
+    between = _BETWEEN.search(question)
+    if between:
+        left, right = between.group("left"), between.group("right")
+    else:
+        found = _COMPARATOR.search(question)
+        if found is None:
+            return None
+        left, right = question[:found.start()], question[found.end():]
+    left = _CLAUSE.split(left)[-1].strip()
+    right = _CLAUSE.split(right)[0].strip()
+    if not left or not right:
+        return None
+    return left, right
 
 
 def is_followup(question: str, history: Sequence[str]) -> bool:

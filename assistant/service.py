@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, claim_from_sentence, compose, evidence_line,
                                pick_claims, rank_claims, reference_list, study_line, table_claims, table_quote)
-from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, lexicon_words, question_parts, read_question,
+from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, comparison_sides, lexicon_words, question_parts, read_question,
                              strip_markup)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
@@ -77,6 +77,9 @@ class Assistant:
             for i, p in enumerate(sorted(passages, key=lambda p: p.order)) if i < len(passages) / 4)
         self._next_prose = {order: prose[order + 1] for order in prose if order + 1 in prose}
         self._sentence_at = {s.text: (s, p) for p in prose.values() for s in p.sentences}
+        # Each review sentence's kind in the evidence model (results, methods, aims, ...), by its quote.
+        self._fact_kinds = {claim_from_sentence(*self._sentence_at[f.text], 0.0).quote: f.kind
+                            for f in (index.model.facts if index.model else ()) if f.text in self._sentence_at}
         self._passage_tokens: dict[str, frozenset[str]] = {}
         self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
@@ -273,7 +276,8 @@ class Assistant:
             few = len(refs) <= 2  # one or two studies: say more about each
             chosen = pick_claims(claims, 3 if few else 2, per_study=3 if few else 1)
             chosen = self._plain_first(read, self._finding_first(read, chosen))
-            floor = (chosen[0].score * self.settings.answer.point_ratio) if chosen else 0.0
+            # Points are measured against the best sentence, not the finding put first in its place.
+            floor = max((c.score for c in chosen), default=0.0) * self.settings.answer.point_ratio
             points = self._with_explanation(read, [c for c in chosen if c.score >= floor])
             return compose(read, None, points, [], self.library, study_lines=study_lines, intro=intro)
         if len(focus) == 1 and (read.route == "overview" or _PROFILE.search(read.clean.text)):
@@ -281,8 +285,9 @@ class Assistant:
         broad = not focus and read.route in ("effect", "overview", "contrast", "list", "definition")
         chosen = pick_claims(claims, limit + 4, per_study=1 if broad else (limit + 1 if focus else 3))
         chosen = self._plain_first(read, self._finding_first(read, chosen))
+        floor = (chosen[0].score if chosen else 0.0) * self.settings.answer.point_ratio
+        chosen = self._both_sides(read, claims, chosen, floor)
         lead = chosen[0] if chosen else None
-        floor = (lead.score if lead else 0.0) * self.settings.answer.point_ratio
         wanted = limit - 2
         own_floor = floor * 0.7 if _ABOUT_REVIEW.search(read.clean.text) and not focus else floor
         # A question about the review's own work may take more of its own sentences (no extra sources).
@@ -309,6 +314,47 @@ class Assistant:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
 
+    def _both_sides(self, read: ReadQuestion, claims: Sequence[Claim], chosen: list[Claim], floor: float) -> list[Claim]:
+        """A question comparing two things ("tai chi or walking?", "group classes vs home") opens
+        with a sentence speaking of both when one scores nearly as well as the best, and its points
+        speak of each side: an answer about one side only does not compare."""
+        share = self.settings.answer.comparison_share
+        sides = comparison_sides(read.clean.text)
+        if sides is None or share <= 0 or not chosen:
+            return chosen
+        pool = list(dict.fromkeys(c.passage_id for c in claims[:60]))
+        texts = [self._tokens_of(self.retriever.passages[i]) for i in
+                 (self.retriever.position.get(pid) for pid in pool) if i is not None]
+        # Words in most of the passages at hand are the question's topic ("exercise" in a review
+        # of exercise), not what tells one side from the other.
+        common = {t for tokens in texts for t in tokens if sum(t in other for other in texts) > len(texts) / 2}
+        # What a side names comes before its qualifiers ("MBSR" of "MBSR for trainee therapists").
+        # Framing words count here: "short vs long programmes" compares by "short".
+        known = lambda text: {t for t in tokenize(text) if t in self.known_words}  # noqa: E731
+        heads = [known(_QUALIFIER.split(side)[0]) for side in sides]
+        if all(head <= common for head in heads):
+            left, right = heads  # passages all about both sides ("MSC" and "MBSR" in one trial's)
+        else:
+            # A side named by the question's topic ("doing exercise at home") by its other words.
+            left, right = (head - common or known(side) - common or head for head, side in zip(heads, sides))
+        left, right = left - right, right - left
+        if not left or not right:
+            return chosen
+        covers = lambda claim, side: bool(side & set(tokenize(claim.text)))  # noqa: E731
+        # A sentence setting the two sides against each other answers the question, even when words
+        # elsewhere in the question score other sentences higher.
+        both = next((c for c in claims[:60] if covers(c, left) and covers(c, right) and _COMPARES.search(c.text)
+                     and not self._is_background(read, c) and c.score >= chosen[0].score * share), None)
+        ordered = [both, *(c for c in chosen if c is not both)] if both is not None else list(chosen)
+        for side in (left, right):
+            if any(covers(c, side) for c in ordered[:3]):
+                continue
+            best = next((c for c in claims[:60] if covers(c, side) and c.score >= floor * 0.8
+                         and not any(c.quote == o.quote for o in ordered[:3])), None)
+            if best is not None:
+                ordered = [ordered[0], best, *(c for c in ordered[1:] if c is not best)]
+        return ordered
+
     def _plain_first(self, read: ReadQuestion, chosen: list[Claim]) -> list[Claim]:
         """A therapist's answer opens with the shortest of the sentences that answer nearly as
         well as the best: a plain reader takes in a short sentence, and the longer ones follow."""
@@ -330,15 +376,23 @@ class Assistant:
                 or read.route == "definition" or _ASKS_AIM.search(read.clean.text)):
             return chosen
         close = [c for c in chosen[1:] if c.score >= chosen[0].score - penalty]
-        # A finding if one is close; else at least a study's own description over an abstract's background.
+        # A finding if one is close; else at least a study's own description over an abstract's
+        # background; else, when all that is close says what was done, a finding scoring well enough.
         finding = next((c for c in close if not self._is_background(read, c)), None) or next(
             (c for c in close if c.passage_id not in self._abstract_openings and chosen[0].passage_id in self._abstract_openings), None)
+        if finding is None and all(self._is_background(read, c) for c in close):
+            finding = next((c for c in chosen[1:] if not self._is_background(read, c)
+                            and c.score >= chosen[0].score * self.settings.answer.finding_share), None)
         return chosen if finding is None else [finding, *(c for c in chosen if c is not finding)]
 
     def _is_background(self, read: ReadQuestion, claim: Claim) -> bool:
         """An abstract's background and aim, or a table row's description of a study (country,
         sample, programme) when the question asks what came of it rather than how it was done."""
         if claim.passage_id in self._abstract_openings:
+            return True
+        if (self._fact_kinds.get(claim.quote) in _NOT_FINDINGS and not _ASKS_AIM.search(read.clean.text)
+                and (read.route in ("effect", "overview", "contrast") or comparison_sides(read.clean.text))):
+            # The review's own background, aims, search or methods do not say what was found.
             return True
         return (claim.passage_id.startswith("table:") and bool(_TABLE_DESCRIPTION.match(claim.text))
                 and read.route != "numeric" and not _ASKS_STUDY_FACTS.search(read.clean.text))
@@ -977,6 +1031,14 @@ _UNKNOWN_SHARE = 0.4
 _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet|differ(?:s|ed)? from|"
                     r"different from)\b|[—–;]", re.IGNORECASE)
 # A table row's descriptive cells as one claim: "**Smith et al. (2019)** [12] (Table 1): country: ...".
+# A sentence that compares: "higher attendance than home-based ones", "group vs home (+)".
+# Not "compared": "only one study has compared MBSR with MSC" says what was done, not found.
+_COMPARES = re.compile(r"\b(than|versus|vs\.?|whereas|while|unlike|favou?ring|outperform\w*|"
+                       r"differ\w*|(?:more|less|higher|lower|better|worse|larger|smaller|greater)\b)", re.IGNORECASE)
+# Where the name of a compared thing ends and its qualifiers begin.
+_QUALIFIER = re.compile(r"\s(?:for|in|among|on|at|with|of|to|from|by|during|after|over|when|among)\s", re.IGNORECASE)
+# Kinds of the review's own sentences (evidence model facts) that say what was done, not found.
+_NOT_FINDINGS = frozenset({"background", "aims", "search", "methods"})
 _TABLE_DESCRIPTION = re.compile(r"\*\*[^*]+\*\* \[\d+\] \([^)]*\): ")
 # A question for a reason, or whether findings disagree.
 _ASKS_WHY = re.compile(r"\b(why|how come|conflict\w*|contradict\w*|disagree\w*|inconsisten\w*|explain\w*|reasons?)\b", re.IGNORECASE)

@@ -271,7 +271,9 @@ def _digest_is_study(digest: Digest) -> bool:
 
 _SECTION_KINDS = [
     ("limitations", r"limitation"), ("future research", r"future"), ("conclusions", r"conclusion"),
-    ("methods", r"method|search|selection|eligib"), ("discussion", r"discussion"), ("summary", r"abstract"),
+    # Whole words: "Research" holds "search", and a results section called "Cross-Sectional
+    # Research" is no methods section.
+    ("methods", r"\bmethods?\b|\bsearch(es|ing)?\b|\bselection\b|\beligib"), ("discussion", r"discussion"), ("summary", r"abstract"),
     ("background", r"introduction|background"), ("results", r"result|research|studies|review"),
 ]
 _SENTENCE_KINDS = [

@@ -497,3 +497,26 @@ def test_an_abbreviation_the_corpus_never_uses_is_declined_by_name_and_one_it_sp
     assert not assistant.ask("Which studies used the MBI?").abstained
     # A question typed in capitals is no list of abbreviations.
     assert not assistant.ask("DOES SELF COMPASSION HELP WITH BURNOUT?").abstained
+
+
+def test_the_two_sides_of_a_comparison_are_read_however_it_is_worded():
+    from assistant.query import classify_route, comparison_sides
+
+    assert comparison_sides("is tai chi better than walking for low mood?") == ("tai chi", "walking for low mood")
+    assert comparison_sides("group classes vs doing exercise at home - which works better?") == (
+        "group classes", "doing exercise at home")
+    assert comparison_sides("how does resistance training compare with aerobic exercise?") == (
+        "resistance training", "aerobic exercise")
+    assert comparison_sides("What's the difference between self-compassion and self-esteem?") == (
+        "self-compassion", "self-esteem")
+    assert comparison_sides("Does self-compassion reduce burnout?") is None
+    # "Which works better" asks which option, not for a list of works.
+    assert classify_route("group classes or home exercise, which works better?") != "list"
+    assert classify_route("Which works are cited for burnout in trainees?") == "list"
+
+
+def test_a_comparison_within_one_trial_opens_with_the_finding_that_sets_the_two_arms_apart(assistant):
+    answer = assistant.ask("is MSC better than MBSR for trainee therapists?", persona="researcher")
+    lead = answer.answer.split("\n")[0]
+    assert "MSC" in lead and "MBSR" in lead and not lead.startswith("This three-arm"), answer.answer
+    assert {c.ref for c in answer.citations} == {23}, answer.answer

@@ -217,3 +217,18 @@ def test_a_search_strings_boolean_or_is_not_glossed_as_an_odds_ratio() -> None:
     assert glossary_notes('("older adult*" OR elderly OR aged) AND (exercis*)', glossary) == []
     assert glossary_notes("Exercising with others (-), OR 0.58 (95% CI 0.46–0.73)", glossary) == [
         "OR = odds ratio", "CI = confidence interval"]
+
+
+def test_a_comparison_of_two_things_opens_with_a_sentence_setting_them_against_each_other(review2_assistant) -> None:
+    # Without the plan, this answer opened with an earlier review's adherence figures.
+    answer = review2_assistant.ask("did supervised programmes beat unsupervised ones on adherence?", persona="researcher")
+    lead = answer.answer.split("\n")[0].lower()
+    assert "supervised" in lead and "home" in lead, answer.answer
+
+
+def test_the_reviews_search_string_and_aims_do_not_answer_what_was_found(review2_assistant) -> None:
+    answer = review2_assistant.ask("group classes vs doing exercise at home - which works better for depression?",
+                                   persona="researcher")
+    lead = answer.answer.split("\n")[0]
+    assert "aims" not in lead and " OR " not in lead, answer.answer
+    assert re.search(r"group", lead, re.IGNORECASE) and re.search(r"home", lead, re.IGNORECASE), answer.answer

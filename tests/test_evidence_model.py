@@ -179,3 +179,13 @@ def test_a_tables_column_is_read_by_what_its_heading_names(heading: str, role: s
     from ingest.tables import column_roles
 
     assert column_roles(("Study", heading, "Main findings")) == ("study", role, "findings")
+
+
+def test_a_results_section_named_research_is_no_methods_section() -> None:
+    from ingest.evidence_model import _kind
+
+    # "Research" holds the letters of "search": the seed review's results subsections were once
+    # read as its methods, and their findings as what was done rather than found.
+    assert _kind("Cross-Sectional Research", "Self-compassion correlated negatively with burnout.") == "results"
+    assert _kind("Materials and Methods", "Two reviewers extracted the data independently.") == "methods"
+    assert _kind("Literature Search", "Two reviewers extracted the data independently.") == "methods"
