@@ -27,6 +27,8 @@ ABLATIONS: tuple[tuple[str, Override], ...] = (
     ("no topic rule for unknown words (meaning share only with other signals)", {"answer": {"unknown_meaning_topic": 1.0}}),
     ("no finding-first opening (an abstract's background may lead)", {"answer": {"background_penalty": 0.0}}),
     ("no short lead for therapists (the best-scoring sentence leads)", {"answer": {"plain_lead_margin": 0.0}}),
+    ("no comparison plan (two sides read, a sentence setting them apart leads)", {"answer": {"comparison_share": 0.0}}),
+    ("approximate dense search (Chroma's HNSW graph at every size)", {"retrieval": {"exact_up_to": 0}}),
 )
 
 
