@@ -146,15 +146,24 @@ _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
     ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),
     ("numeric", re.compile(r"\b(how many|how much|(share|proportion|fraction) of|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
     ("definition", re.compile(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b")),
-    ("overview", re.compile(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what does the review (say|conclude|find)|conclusions?|big picture|take[- ]?home)\b")),
+    ("overview", re.compile(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what does the review (say|conclude|find)|conclusions?|big picture|take[- ]?home|(key )?takeaways?|bottom line|gist|tl;? ?dr|in a nutshell|sum (it |this |that )?up|recap|upshot)\b")),
     ("effect", re.compile(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b")),
 )
 # "What is the effect of ..." asks about findings, not a definition.
-_NOT_DEFINITION = re.compile(r"\b(find|found|effect|show|result|(best|better|worst|worse|most|least)\b|differen|compar)")
+# Nor does "what's the bottom line?", a request for a summary.
+_NOT_DEFINITION = re.compile(r"\b(find|found|effect|show|result|(best|better|worst|worse|most|least)\b|differen|compar|"
+                             r"bottom line|gist|takeaways?\b|upshot|big picture|take[- ]?home|tl;? ?dr\b|conclu|summar|overview)")
 
 
 # "What share of the RCTs ...", "how many of the trials ...": a number about studies, not a list of them.
 _SHARE_OF = re.compile(r"\b(share|proportion|percentage|fraction|per ?cent|how many)\b[^?]{0,20}\bof\b")
+
+
+def without_summary_request(question: str) -> str:
+    """The question without the words asking for a summary ("what's the bottom line", "sum it up"):
+    what remains names its topic, if it has one."""
+    overview = dict(_ROUTES)["overview"]
+    return overview.sub(" ", question.lower())
 
 
 def classify_route(question: str) -> Route:

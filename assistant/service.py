@@ -13,7 +13,8 @@ from functools import lru_cache
 
 from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, claim_from_sentence, compose, evidence_line,
                                pick_claims, rank_claims, reference_list, study_line, table_claims, table_quote)
-from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, comparison_sides, lexicon_words, question_parts, read_question,
+from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, comparison_sides, lexicon_words,
+                             without_summary_request, question_parts, read_question,
                              strip_markup)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
@@ -181,6 +182,12 @@ class Assistant:
         if read.clean.notes:
             markdown = "\n\n".join(["_" + " ".join(read.clean.notes) + "_", markdown])
         return self._answer(id, read, markdown, citations, kept, False, evidence, started, retrieve_ms, compose_started)
+
+    def _asks_whole_review(self, read: ReadQuestion) -> bool:
+        """A request for a summary that names no topic ("what's the bottom line?", "tl;dr?"): it
+        asks what the review as a whole concludes."""
+        return (read.route == "overview" and not read.is_followup
+                and not self._has_topic(without_summary_request(read.clean.text)))
 
     def _has_topic(self, text: str) -> bool:
         """The text names a word of the corpus besides words that frame a question."""
@@ -402,6 +409,8 @@ class Assistant:
         answered from the evidence model's facts of that kind: the ones that best match the
         question, shown in the review's order. None when the question asks for none of them."""
         kind = next((k for k, pattern in _ASKS_KIND if pattern.search(read.clean.text)), None)
+        if kind is None and self._asks_whole_review(read):
+            kind = "conclusions"  # "what's the bottom line?": the review's own conclusions
         if kind is None or self.model is None or not self.settings.answer.review_section_plans:
             return None
         facts = [f for f in self.model.facts if f.kind == kind and f.text in self._sentence_at]
@@ -709,6 +718,8 @@ class Assistant:
         if unknown_named:
             return (f"The review does not cite any study by {', '.join(unknown_named)}, so I cannot say what it found; "
                     "I will not guess.")
+        if self._asks_whole_review(read):
+            return None  # "what's the bottom line?" is answered from the review's conclusions
         best = max((h.dense for h in hits), default=0.0)
         if best < self.settings.answer.abstain_below and not named:
             return "The review and the abstracts it cites do not answer this question."

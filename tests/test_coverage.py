@@ -232,3 +232,18 @@ def test_the_reviews_search_string_and_aims_do_not_answer_what_was_found(review2
     lead = answer.answer.split("\n")[0]
     assert "aims" not in lead and " OR " not in lead, answer.answer
     assert re.search(r"group", lead, re.IGNORECASE) and re.search(r"home", lead, re.IGNORECASE), answer.answer
+
+
+def test_a_summary_request_naming_no_topic_is_answered_from_the_reviews_conclusions(review2_assistant) -> None:
+    conclusions = [f.text for f in review2_assistant.model.facts if f.kind == "conclusions"]
+    for question in ("what's the bottom line?", "tl;dr?", "what's the bottom line for a GP?"):
+        answer = review2_assistant.ask(question, persona="educator")
+        assert not answer.abstained, (question, answer.answer[:300])
+        assert any(fact[:60] in answer.answer for fact in conclusions), (question, answer.answer[:300])
+
+
+def test_key_takeaways_on_a_topic_open_with_what_was_found_not_the_introductions_background(review2_assistant) -> None:
+    answer = review2_assistant.ask("key takeaways for my lecture on late-life depression and exercise", persona="educator")
+    lead = answer.answer.split("\n\n")[0]
+    background = [f.text for f in review2_assistant.model.facts if f.kind == "background"]
+    assert answer.route == "overview" and not any(fact[:60] in lead for fact in background), lead
