@@ -166,6 +166,13 @@ def without_summary_request(question: str) -> str:
     return overview.sub(" ", question.lower())
 
 
+def summary_request_words(question: str) -> set[str]:
+    """The lower-cased words asking for a summary ("sum", "up" of "sum up the risk of bias"): they
+    name the answer's form, never a topic the corpus could lack."""
+    overview = dict(_ROUTES)["overview"]
+    return {w for m in overview.finditer(question.lower()) for w in re.findall(r"[a-z0-9'-]+", m.group(0))}
+
+
 def classify_route(question: str) -> Route:
     q = question.lower()
     if not q.strip():

@@ -14,7 +14,7 @@ from functools import lru_cache
 from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, claim_from_sentence, compose, evidence_line,
                                pick_claims, rank_claims, reference_list, study_line, table_claims, table_quote)
 from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, comparison_sides, lexicon_words,
-                             without_summary_request, question_parts, read_question,
+                             question_parts, read_question, summary_request_words, without_summary_request,
                              strip_markup)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
@@ -808,7 +808,7 @@ class Assistant:
         excluded if they focused on people with dementia"): the review has no evidence on it by design."""
         if _ASKS_SELECTION.search(read.clean.text):
             return None  # a question about the selection itself is answered from those sentences
-        understood = lexicon_words(read.clean.text, self._lexicon_here)
+        understood = lexicon_words(read.clean.text, self._lexicon_here) | summary_request_words(read.clean.text)
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing and t in self.known_words]
             if not tokens or word.lower() in understood or self._names_a_reference(word):
@@ -841,7 +841,7 @@ class Assistant:
         # A description names a study's facets in its own forms ("Australian" for Australia).
         facets = sorted({t for ref in named if self.model is not None and (s := self.model.study(ref)) is not None
                          for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
-        understood = lexicon_words(read.clean.text, self._lexicon_here)
+        understood = lexicon_words(read.clean.text, self._lexicon_here) | summary_request_words(read.clean.text)
         uncovered = []
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing]
@@ -886,7 +886,7 @@ class Assistant:
 
     def unknown_terms(self, read: ReadQuestion) -> list[str]:
         """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
-        understood = lexicon_words(read.clean.text, self._lexicon_here)
+        understood = lexicon_words(read.clean.text, self._lexicon_here) | summary_request_words(read.clean.text)
         words = re.findall(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]", read.clean.text.lower())
         acronyms = {w.lower() for w in re.findall(r"\b\w*[A-Z]\w*[A-Z]\w*\b", read.clean.text)}
         unknown = []

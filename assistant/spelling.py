@@ -34,6 +34,18 @@ def word_counts(texts: Iterable[str], counted: dict[str, int] | None = None) -> 
     return dict(counts)
 
 
+# British endings and their American forms, which the tokenizer's word list holds.
+_BRITISH = ((re.compile(r"is(e|ed|es|ing|ation|ations|er|ers)$"), r"iz\1"), (re.compile(r"ys(e|ed|es|ing)$"), r"yz\1"),
+            (re.compile(r"our(s|ed|ing|ite|ites|al)?$"), r"or\1"), (re.compile(r"tre(s)?$"), r"ter\1"),
+            (re.compile(r"ogue(s)?$"), r"og\1"), (re.compile(r"ll(ed|ing|er|ers)$"), r"l\1"))
+
+
+def _spellings(folded: str) -> list[str]:
+    """The word as written and in American spelling, when a British ending changes it."""
+    return [folded, *(american for pattern, replacement in _BRITISH
+                      if (american := pattern.sub(replacement, folded)) != folded)]
+
+
 @dataclass(frozen=True)
 class Speller:
     """Corpus words and how often they occur; corrections go to the most frequent nearest word."""
@@ -47,12 +59,16 @@ class Speller:
         return cls(counts=word_counts(texts, counted), dictionary=frozenset(w for w in dictionary if w.isalpha()))
 
     def is_english(self, word: str) -> bool:
-        """A real word the corpus does not use ("beating", "gentler") is not a typo of one it does."""
-        folded = fold(word)
-        if folded in self.dictionary:
-            return True
-        for suffix in ("s", "es", "ed", "d", "ing", "er", "r", "est", "ly", "ness"):
-            if folded.endswith(suffix) and folded[: -len(suffix)] in self.dictionary:
+        """A real word the corpus does not use ("beating", "gentler") is not a typo of one it does,
+        in British spelling too ("summarise", "behaviour") when the dictionary has the American."""
+        for folded in _spellings(fold(word)):
+            if folded in self.dictionary:
+                return True
+            for suffix in ("s", "es", "ed", "d", "ing", "er", "r", "est", "ly", "ness"):
+                if folded.endswith(suffix) and folded[: -len(suffix)] in self.dictionary:
+                    return True
+            # The list may hold only an inflected form ("summarized", not "summarize").
+            if any(folded + suffix in self.dictionary for suffix in ("s", "d", "ed")):
                 return True
         return False
 
@@ -63,7 +79,11 @@ class Speller:
         """The corpus word meant by an unknown word, or None when there is no single close one."""
         folded = fold(word)
         edits = allowed_edits(len(folded))
-        if not edits or folded in self.counts or self.is_english(folded):
+        if folded in self.counts:
+            return None
+        if american := next((w for w in _spellings(folded)[1:] if w in self.counts), None):
+            return american  # the corpus's own spelling of a British word ("prioritise")
+        if not edits or self.is_english(folded):
             return None
         found = process.extract(folded, self.counts.keys(), scorer=OSA.distance, score_cutoff=edits, limit=5)
         if not found:

@@ -520,3 +520,12 @@ def test_a_comparison_within_one_trial_opens_with_the_finding_that_sets_the_two_
     lead = answer.answer.split("\n")[0]
     assert "MSC" in lead and "MBSR" in lead and not lead.startswith("This three-arm"), answer.answer
     assert {c.ref for c in answer.citations} == {23}, answer.answer
+
+
+def test_british_spellings_are_words_not_typos_of_corpus_words(assistant):
+    # "summarise" was read as "summaries" (a corpus word) and the question lost its request.
+    for word in ("summarise", "behaviour", "analysed", "centre"):
+        assert assistant.speller.correction(word) is None, word
+    # A British spelling of a word the corpus spells the American way is read as the corpus's word.
+    assert assistant.speller.correction("prioritise") == "prioritize"
+    assert assistant.speller.correct("psycologists and burnot")[0] == "psychologists and burnout"

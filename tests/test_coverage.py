@@ -247,3 +247,10 @@ def test_key_takeaways_on_a_topic_open_with_what_was_found_not_the_introductions
     lead = answer.answer.split("\n\n")[0]
     background = [f.text for f in review2_assistant.model.facts if f.kind == "background"]
     assert answer.route == "overview" and not any(fact[:60] in lead for fact in background), lead
+
+
+def test_words_asking_for_a_summary_or_plain_words_are_not_missing_topics(review2_assistant) -> None:
+    for question in ("sum up the risk of bias findings", "describe the main results of the cycling trial in simple terms",
+                     "what's the evidence on exercise for nursing home residents?"):
+        answer = review2_assistant.ask(question)
+        assert not answer.abstained and answer.citations, (question, answer.answer[:300])
