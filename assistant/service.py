@@ -847,7 +847,10 @@ class Assistant:
             tokens = [t for t in tokenize(word) if t not in self.words.framing]
             if not tokens or word.lower() in understood or self._names_a_reference(word) or _CONTRACTION.search(word):
                 continue
-            if not any(t in passage for t in tokens for passage in near) and not any(_shares_start(t, facets) for t in tokens):
+            if any(lexicon_words(base, self._lexicon_here) for base in _bases(word)):
+                continue  # "safer": the lexicon reads "safe"
+            forms = [tokens, *([t for t in tokenize(base) if t not in self.words.framing] for base in _bases(word))]
+            if not any(t in passage for ts in forms for t in ts for passage in near) and not any(_shares_start(t, facets) for t in tokens):
                 uncovered.append(word)
         return uncovered
 
@@ -928,7 +931,9 @@ class Assistant:
 
     def _knows_word(self, word: str) -> bool:
         tokens = tokenize(word)
-        return not tokens or all(self._knows(t) for t in tokens)
+        if not tokens or all(self._knows(t) for t in tokens):
+            return True
+        return any((found := tokenize(base)) and all(self._knows(t) for t in found) for base in _bases(word))
 
     def _knows(self, token: str) -> bool:
         """A token the corpus knows: the word, its stem, a word sharing its stem's beginning
@@ -1032,6 +1037,18 @@ def _asked_ages(question: str) -> list[tuple[int, int]]:
 
 
 # English prefixes that make a word of the same topic ("nonclinical", "overcommitted"), not a kind of it.
+_NEGATING_PREFIXES = ("un", "non-", "non", "in", "im", "ir", "il", "dis")
+
+
+def _bases(word: str) -> list[str]:
+    """The words a word negates or grades ("unsupervised" -> "supervised", "safer" -> "safe",
+    "bigger" -> "big"): the corpus speaks of its topic in those words."""
+    lowered = word.lower()
+    bases = [lowered[len(prefix):] for prefix in _NEGATING_PREFIXES if lowered.startswith(prefix)]
+    if grade := re.fullmatch(r"([a-z]{2,}?)([b-df-hj-np-tv-z])?\2?(?:er|est)", lowered):
+        stem = grade.group(1) + (grade.group(2) or "")
+        bases += [stem, stem + "e"]
+    return [b for b in bases if len(b) >= 3]
 _GRAMMATICAL_PREFIXES = frozenset("non pre post anti sub semi multi inter intra over under self mis dis out counter super "
                                   "hyper hypo micro macro mid pro trans ultra extra auto re un in im ir il co de".split())
 # A topic the eligibility criteria shut out stands in a few passages at most (the criteria, the flow of records).

@@ -254,3 +254,10 @@ def test_words_asking_for_a_summary_or_plain_words_are_not_missing_topics(review
                      "what's the evidence on exercise for nursing home residents?"):
         answer = review2_assistant.ask(question)
         assert not answer.abstained and answer.citations, (question, answer.answer[:300])
+
+
+def test_the_opposite_or_comparative_of_a_word_the_review_uses_is_no_missing_topic(review2_assistant) -> None:
+    # "unsupervised" where the review says "supervised", "safer" where its lexicon reads "safe".
+    answer = review2_assistant.ask("is supervised exercise safer than unsupervised?")
+    assert not answer.abstained and answer.citations, answer.answer[:300]
+    assert review2_assistant.ask("Does exercise help insomnia in older adults?").abstained
