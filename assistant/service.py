@@ -13,9 +13,10 @@ from functools import lru_cache
 
 from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, claim_from_sentence, compose, evidence_line,
                                pick_claims, rank_claims, reference_list, study_line, table_claims, table_quote)
-from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, comparison_sides, lexicon_words,
-                             question_parts, read_question, summary_request_words, without_summary_request,
-                             strip_markup)
+from assistant.persona import PERSONAS, reads_as_english
+from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, comparison_sides, infer_persona,
+                             lexicon_words, question_parts, read_question, strip_markup, summary_request_words,
+                             without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies, study_tokens
@@ -129,8 +130,16 @@ class Assistant:
         longest = 2 * self.settings.answer.max_question_chars
         question, _ = self.speller.correct(strip_markup((question or "")[:longest]))
         history = [self.speller.correct(strip_markup(h[:longest]))[0] for h in list(history)[-8:] if h]
-        read = read_question(question, history, persona, self.library.glossary, self.settings.answer.max_question_chars,
-                             self.words)
+        # The persona is inferred once the question is read, after its two vectors (its own, for
+        # the persona, and its search text's) are embedded together.
+        read = read_question(question, history, persona if persona != "auto" else PERSONAS[0], self.library.glossary,
+                             self.settings.answer.max_question_chars, self.words)
+        if read.clean.text:
+            asked = read.clean.text or read.clean.shown
+            self._embeddings.prefetch([*([" ".join(asked.split())] if persona == "auto" and reads_as_english(asked) else []),
+                                       _dense_query(read)])
+        if persona == "auto":
+            read = replace(read, persona=infer_persona(read.clean.text or read.clean.shown, "auto"))
         if not read.clean.text:
             # Nothing left but instructions to the assistant (make a finding up, drop the sources):
             # declined, with what was ignored; otherwise an empty question gets the help text.
