@@ -37,7 +37,13 @@ def word_counts(texts: Iterable[str], counted: dict[str, int] | None = None) -> 
 # British endings and their American forms, which the tokenizer's word list holds.
 _BRITISH = ((re.compile(r"is(e|ed|es|ing|ation|ations|er|ers)$"), r"iz\1"), (re.compile(r"ys(e|ed|es|ing)$"), r"yz\1"),
             (re.compile(r"our(s|ed|ing|ite|ites|al)?$"), r"or\1"), (re.compile(r"tre(s)?$"), r"ter\1"),
-            (re.compile(r"ogue(s)?$"), r"og\1"), (re.compile(r"ll(ed|ing|er|ers)$"), r"l\1"))
+            (re.compile(r"ogue(s)?$"), r"og\1"), (re.compile(r"ll(ed|ing|er|ers|or|ors)$"), r"l\1"))
+
+
+# Endings that make one word from another ("meditat-e", "meditat-ion", "meditat-ive").
+_DERIVATIONS = ("e", "es", "ed", "ing", "ion", "ions", "ive", "ively", "or", "ors", "ory", "al", "ally", "ment", "ments",
+                "er", "ers", "ity", "ities", "ness", "ful", "fully", "ic", "ical", "ically", "ist", "ists", "ism", "y",
+                "ies", "ied", "ly", "s", "ence", "ent", "ance", "ant", "ize", "ized", "ise", "ised")
 
 
 def _spellings(folded: str) -> list[str]:
@@ -72,6 +78,15 @@ class Speller:
                 return True
         return False
 
+    def _derives(self, folded: str) -> bool:
+        """Another form of a corpus word ("meditate" where the corpus says "meditation"): a word in
+        its own right, never to be read as a near neighbour it does not mean ("mediate")."""
+        for suffix in _DERIVATIONS:
+            stem = folded[: -len(suffix)]
+            if folded.endswith(suffix) and len(stem) >= 5 and any(stem + other in self.counts for other in _DERIVATIONS):
+                return True
+        return False
+
     def knows(self, word: str) -> bool:
         return fold(word) in self.counts
 
@@ -83,7 +98,7 @@ class Speller:
             return None
         if american := next((w for w in _spellings(folded)[1:] if w in self.counts), None):
             return american  # the corpus's own spelling of a British word ("prioritise")
-        if not edits or self.is_english(folded):
+        if not edits or self.is_english(folded) or self._derives(folded):
             return None
         found = process.extract(folded, self.counts.keys(), scorer=OSA.distance, score_cutoff=edits, limit=5)
         if not found:

@@ -529,3 +529,7 @@ def test_british_spellings_are_words_not_typos_of_corpus_words(assistant):
     # A British spelling of a word the corpus spells the American way is read as the corpus's word.
     assert assistant.speller.correction("prioritise") == "prioritize"
     assert assistant.speller.correct("psycologists and burnot")[0] == "psychologists and burnout"
+    # Another form of a corpus word is no typo of a neighbour: "meditate" (the corpus says
+    # "meditation") was read as "mediate" and the question became one about mediation studies.
+    assert assistant.speller.correction("meditate") is None
+    assert assistant.speller.correction("counsellor") == "counselor"
