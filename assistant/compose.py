@@ -417,6 +417,7 @@ _STATS = re.compile(
 
 # A standardized effect size (Cohen's d, Hedges' g), alone or as a range.
 _EFFECT_SIZE = re.compile(r"(?:\b(?:Cohen|Hedges)['’]s?\s+)?\b[dg]\s*([=<>≤≥])\s*([-−–]?\s*\d*\.\d+)(?:\s*(?:to|–|-)\s*([-−–]?\s*\d*\.\d+))?")
+_SIZE_WORD = re.compile(r"\b(small|moderate|medium|large|modest|strong|substantial|trivial|negligible)\b[^.;()]*\(?\s*$", re.IGNORECASE)
 _BOUND_WORDS = {">": "above ", "≥": "at least ", "<": "below ", "≤": "at most ", "=": ""}
 
 
@@ -429,7 +430,14 @@ def _effect_label(value: str) -> str:
 def _effect_in_words(match: re.Match) -> str:
     """"d = 0.40" as "a small effect (size 0.40)": plain words, the number kept for those who want it."""
     bound, low, high = _BOUND_WORDS[match.group(1)], match.group(2).replace(" ", ""), (match.group(3) or "").replace(" ", "")
-    bracketed = match.string[:match.start()].rstrip().endswith("(")  # no brackets inside brackets
+    before = match.string[:match.start()]
+    bracketed = before.rstrip().endswith("(")  # no brackets inside brackets
+    # The text already says how large ("a moderate reduction (d = 0.45)") or qualifies the figure
+    # ("within-group d = 0.68"): the number is named, never relabelled against the authors' word.
+    qualified = (re.search(r"[^\W\d_][\w-]*\s+$", before)
+                 and not re.search(r"\b(?:and|or|of|with|was|were|is|are|a|an|the|to|at|by|for|in|from)\s+$", before, re.I))
+    if qualified or _SIZE_WORD.search(before[-90:]):
+        return f"effect size {bound}{low}" if not high else f"effect sizes {low} to {high}"
     if not high:
         words, size = f"a {_effect_label(low)} effect", f"size {bound}{low}"
     else:

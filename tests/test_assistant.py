@@ -533,3 +533,19 @@ def test_british_spellings_are_words_not_typos_of_corpus_words(assistant):
     # "meditation") was read as "mediate" and the question became one about mediation studies.
     assert assistant.speller.correction("meditate") is None
     assert assistant.speller.correction("counsellor") == "counselor"
+
+
+def test_an_effect_size_is_never_relabelled_against_the_authors_own_word():
+    from assistant.compose import plain_text
+
+    moderate = plain_text("Lindgren et al reported a moderate reduction in GDS-15 scores (d = 0.45) among 48 people.")
+    assert "small effect" not in moderate and "effect size 0.45" in moderate, moderate
+    within = plain_text("Scores fell from 7.9 to 5.6 (within-group d = 0.68).")
+    assert "within-group effect size 0.68" in within, within
+    assert "a medium effect, size 0.62" in plain_text("GDS-15 improved more with tai chi (d = 0.62).")
+
+
+def test_a_greek_letter_named_in_words_is_known_only_where_the_corpus_prints_it(assistant):
+    # The seed review reports no kappa; "Cohen's kappa" is what the question lacks an answer for.
+    answer = assistant.ask("What was Cohen's kappa between the two researchers who screened the records?")
+    assert answer.abstained, answer.answer[:300]

@@ -261,3 +261,12 @@ def test_the_opposite_or_comparative_of_a_word_the_review_uses_is_no_missing_top
     answer = review2_assistant.ask("is supervised exercise safer than unsupervised?")
     assert not answer.abstained and answer.citations, answer.answer[:300]
     assert review2_assistant.ask("Does exercise help insomnia in older adults?").abstained
+
+
+def test_method_questions_in_a_reviews_own_symbols_and_casual_typing_are_answered(review2_assistant) -> None:
+    kappa = review2_assistant.ask("Cohen's kappa for the screening?")
+    assert not kappa.abstained and "0.81" in kappa.answer, kappa.answer[:300]
+    assert not review2_assistant.ask("Give me the PRISMA flow numbers").abstained
+    # "Im" and "dont" typed without apostrophes are function words, not missing topics.
+    typed = review2_assistant.ask("Im a GP and I dont know - does walking help older patients with low mood?")
+    assert not typed.abstained and typed.citations, typed.answer[:300]
