@@ -148,6 +148,23 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
     return overlap + bonus
 
 
+_REF_GROUP = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
+
+
+def cited_groups(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """A displayed sentence cut at its reference markers: each clause with the refs that close it
+    ("five were judged at low risk, [18, 19] ... three at high risk. [20, 28, 30]")."""
+    groups, start = [], 0
+    for match in _REF_GROUP.finditer(text):
+        refs: list[int] = []
+        for part in re.split(r"\s*,\s*", match.group(1)):
+            low, _, high = re.sub(r"\s", "", part).replace("–", "-").partition("-")
+            refs += list(range(int(low), int(high) + 1)) if high and int(high) - int(low) < 60 else [int(low)]
+        groups.append((text[start:match.start()], tuple(dict.fromkeys(refs))))
+        start = match.end()
+    return groups
+
+
 def claim_from_sentence(sentence: Sentence, passage: Passage, score: float) -> Claim:
     text = normalise_markers(display_text(sentence.text)) if passage.source == "review" else sentence.text
     quote = normalise_markers(quotable_text(sentence.text)) if passage.source == "review" else sentence.text

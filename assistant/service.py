@@ -11,7 +11,8 @@ import numpy as np
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
-from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, claim_from_sentence, compose, evidence_line,
+from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, cited_groups, claim_from_sentence, compose,
+                               evidence_line,
                                pick_claims, rank_claims, reference_list, study_line, table_claims, table_quote)
 from assistant.persona import PERSONAS, reads_as_english
 from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, comparison_sides, infer_persona,
@@ -21,7 +22,8 @@ from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies, study_tokens
 from assistant.spelling import Speller, fold
-from assistant.studies import closest_study, described_study, named_studies, points_at_one_study, structured_matches
+from assistant.studies import (DESIGN_FILTERS, closest_study, described_study, named_studies, points_at_one_study,
+                               structured_matches)
 from assistant.retrieval_cache import retrieval_structures
 from ingest.citations import strip_markers
 from ingest.index import all_vectors, get_embeddings, open_index, passage_vectors
@@ -650,8 +652,15 @@ class Assistant:
         match = structured_matches(read, self.study_records, self.library.glossary)
         table = [r.ref for r in match.records]
         strong = _refs_of_claims(claims, focus)
-        if match.strength == "exact":
-            refs = table
+        # The review's own sentence naming the group asked for ("three were at high risk of bias [20, 28, 30]").
+        enumerated = self._citing_clause(read, claims) if self.settings.answer.citing_clause_lists else []
+        whole = match.strength == "group" and not self._asks_beyond_design(read.clean.text)
+        if match.strength == "exact" or whole:
+            refs = table  # "List all 14 randomised controlled trials": a group named by its design alone is all of it
+        elif match.strength == "group" and (within := [r for r in table if r in enumerated]):
+            refs = within
+        elif match.strength != "group" and enumerated:
+            refs = enumerated
         elif match.strength == "group":
             refs = table if len(table) <= 6 else ([r for r in table if r in strong] or table)
             if self.model is not None and (facets := match_studies(read.clean.text, (), self.model.studies, self.digests,
@@ -673,9 +682,43 @@ class Assistant:
             refs = strong if read.route == "list" else []
         if read.route != "list" and not (match.strength == "group" and len(refs) <= 8):
             return []
-        # A list the tables give exactly (every study with that instrument) is shown whole.
-        shown = refs if match.strength == "exact" else refs[:10]
+        # A list the tables give exactly (every study with that instrument), or the review's own
+        # sentence does, is shown whole.
+        shown = refs if match.strength == "exact" or whole or (enumerated and set(refs) <= set(enumerated)) else refs[:10]
         return [(r, match.focus) for r in shown if 1 <= r <= self.reference_count and self._is_study(r)]
+
+    def _asks_beyond_design(self, question: str) -> bool:
+        """The list question names something besides a design ("cross-sectional studies of burnout")."""
+        rest = question
+        for pattern, _ in DESIGN_FILTERS:
+            rest = re.sub(pattern, " ", rest, flags=re.IGNORECASE)
+        return any(t not in self.words.framing and t not in _LIST_FRAME and not t.isdigit() for t in tokenize(rest))
+
+    def _citing_clause(self, read: ReadQuestion, claims: Sequence[Claim]) -> list[int]:
+        """The studies the review itself names for what a list question asks: the best review
+        sentence holding most of the question's words whose clause closest to them ends in a
+        group of refs. () when no sentence singles out one group."""
+        asked = {t for t in tokenize(read.clean.text) if t not in self.words.framing and t not in _LIST_FRAME}
+        if len(asked) < 2:
+            return []
+        for claim in claims[:40]:
+            if claim.source != "review" or claim.passage_id.startswith("table:"):
+                continue
+            groups = [(set(tokenize(clause)), refs) for clause, refs in cited_groups(claim.text)]
+            if not groups or len(asked & set(tokenize(claim.text))) < 0.6 * len(asked):
+                continue
+            # The clause the question's words single out: the only one holding some of them that
+            # no other clause holds ("low risk of bias [..], ... high risk [..]" names two groups
+            # the question's words both touch, so neither is taken).
+            own = [asked & (tokens - set().union(*(other for j, (other, _) in enumerate(groups) if j != i)))
+                   for i, (tokens, _) in enumerate(groups)]
+            singled = [i for i, words in enumerate(own) if words]
+            if len(singled) != 1:
+                continue
+            refs = [r for r in groups[singled[0]][1] if self._is_study(r)]
+            if len(refs) >= 2:
+                return refs
+        return []
 
     def _is_study(self, ref: int) -> bool:
         from assistant.compose import _design_group
@@ -1049,6 +1092,9 @@ def _asked_ages(question: str) -> list[tuple[int, int]]:
 
 
 # English prefixes that make a word of the same topic ("nonclinical", "overcommitted"), not a kind of it.
+# Words of a list question that ask for the list rather than say what its studies share.
+_LIST_FRAME = frozenset(tokenize("which what list name studies study trials trial papers paper works articles did were "
+                                 "was have has had any all ones controlled design designs"))
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "theta": "θ", "kappa": "κ",
           "lambda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "chi": "χ", "omega": "ω"}
 _NEGATING_PREFIXES = ("un", "non-", "non", "in", "im", "ir", "il", "dis")

@@ -110,7 +110,7 @@ def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequ
 
 
 _INTERVENTION_DESIGNS = ("RCT", "non-randomized trial", "pre-post")
-_DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
+DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(randomi[sz]ed|rcts?|trials?)\b", lambda r: r.design == "RCT"),
     (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b(?!.*\b(trainings?|courses?|interventions?|programmes?|programs?|meditation|workshops?)\b)",
      lambda r: r.design == "qualitative"),
@@ -178,7 +178,7 @@ def structured_matches(
     elif re.search(r"\b(questionnaires?|scales?|instruments?|measures?|inventor(y|ies))\b", question):
         focus = "instruments"
     specific = [test for pattern, test in _SPECIFIC_SAMPLES if re.search(pattern, question)]
-    for filters, level in ((_DESIGN_FILTERS, "group"), (_PROGRAM_FILTERS, "group"), (_SPECIFIC_SAMPLES, "group"),
+    for filters, level in ((DESIGN_FILTERS, "group"), (_PROGRAM_FILTERS, "group"), (_SPECIFIC_SAMPLES, "group"),
                            (_SAMPLE_FILTERS, "loose")):
         if filters is _SAMPLE_FILTERS and (specific or (strength == "group" and len(selected) <= 6)):
             continue  # a small named group ("the four intervention studies") is not cut by looser words

@@ -49,6 +49,7 @@ class AnswerSettings(BaseModel):
     plain_lead_margin: float = Field(0.05, description="A therapist's answer opens with the shortest sentence scoring at most this much below the best one: plain readers are served by short sentences (0 = always the best).")
     background_penalty: float = Field(0.2, description="An answer opens with a finding scoring at most this much below a lead from an abstract's first quarter (its background and aim), unless the question asks for a definition or an aim.")
     finding_share: float = Field(0.5, description="When every sentence scoring nearly as well as a lead from an abstract's background, the review's aims or methods, or a table row's description also says what was done, the answer opens with a finding scoring at least this share of it (1 = never).")
+    citing_clause_lists: bool = Field(True, description="A list question is answered with the studies the review's own sentence names for it ('three were at high risk of bias [20, 28, 30]'), when one sentence singles them out.")
     comparison_share: float = Field(0.5, description="A question comparing two things opens with a sentence setting both against each other when it scores at least this share of the best one, and its points speak of each side (0 = off).")
     point_ratio: float = Field(0.75, description="A supporting point must score at least this share of the lead claim's score.")
 

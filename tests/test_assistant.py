@@ -549,3 +549,11 @@ def test_a_greek_letter_named_in_words_is_known_only_where_the_corpus_prints_it(
     # The seed review reports no kappa; "Cohen's kappa" is what the question lacks an answer for.
     answer = assistant.ask("What was Cohen's kappa between the two researchers who screened the records?")
     assert answer.abstained, answer.answer[:300]
+
+
+def test_a_sentence_is_cut_into_clauses_at_its_reference_groups():
+    from assistant.compose import cited_groups
+
+    groups = cited_groups("five were at low risk, [18, 19, 22] six raised concerns [21, 24–27] and three at high risk. [20, 28]")
+    assert [refs for _, refs in groups] == [(18, 19, 22), (21, 24, 25, 26, 27), (20, 28)]
+    assert groups[2][0].strip().startswith("and three at high risk")

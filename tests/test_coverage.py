@@ -270,3 +270,17 @@ def test_method_questions_in_a_reviews_own_symbols_and_casual_typing_are_answere
     # "Im" and "dont" typed without apostrophes are function words, not missing topics.
     typed = review2_assistant.ask("Im a GP and I dont know - does walking help older patients with low mood?")
     assert not typed.abstained and typed.citations, typed.answer[:300]
+
+
+def test_a_list_the_reviews_own_sentence_gives_is_that_sentences_studies(review2_assistant) -> None:
+    stated = {18, 19, 21, 22, 23, 24, 25, 26, 27, 31}  # "Ten of the 19 intervention studies reported adverse events systematically"
+    answer = review2_assistant.ask("Which studies reported adverse events systematically?", persona="researcher")
+    assert {c.ref for c in answer.citations} == stated, answer.answer[:400]
+    settings = review2_assistant.ask("Which studies were in nursing homes or care settings?", persona="researcher")
+    assert {c.ref for c in settings.citations} == {25, 28, 35}, settings.answer[:400]
+
+
+def test_a_group_named_by_its_design_alone_is_listed_whole(review2_assistant) -> None:
+    rcts = {s.ref for s in review2_assistant.model.studies if s.design == "RCT"}
+    answer = review2_assistant.ask("List all 14 randomised controlled trials", persona="researcher")
+    assert len(rcts) == 14 and rcts <= {c.ref for c in answer.citations}, answer.answer[:400]
