@@ -107,6 +107,8 @@ class Assistant:
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
         self._surnames = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]{4,}", r.label.split("(")[0])}
+        # Every word of the references' author labels, particles too ("van" of "Van Hoorn").
+        self._label_words = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]+", r.label.split("(")[0])}
         self.speller = Speller.from_texts([*self.words.lexicon.values(), *index.glossary.values()],
                                           dictionary=_tokenizer_words(settings), counted=structures.word_counts)
 
@@ -346,15 +348,19 @@ class Assistant:
         # Words in most of the passages at hand are the question's topic ("exercise" in a review
         # of exercise), not what tells one side from the other.
         common = {t for tokens in texts for t in tokens if sum(t in other for other in texts) > len(texts) / 2}
-        # What a side names comes before its qualifiers ("MBSR" of "MBSR for trainee therapists").
-        # Framing words count here: "short vs long programmes" compares by "short".
-        known = lambda text: {t for t in tokenize(text) if t in self.known_words}  # noqa: E731
-        heads = [known(_QUALIFIER.split(side)[0]) for side in sides]
+        # What a side names stands next to the comparison, before its qualifiers ("MBSR" of "MBSR
+        # for trainee therapists"). Framing words count there: "short vs long programmes".
+        # An author's name says which study, not which side ("Van Hoorn group vs home").
+        known = lambda text: {t for w in _WORD.findall(text) if fold(w) not in self._label_words  # noqa: E731
+                              and not self._names_a_reference(w) for t in tokenize(w) if t in self.known_words}
+        # The left side ends with what it names ("what did the trial find for group"), the right begins with it.
+        heads = [known(_QUALIFIER.split(sides[0])[-1]), known(_QUALIFIER.split(sides[1])[0])]
         if all(head <= common for head in heads):
             left, right = heads  # passages all about both sides ("MSC" and "MBSR" in one trial's)
         else:
             # A side named by the question's topic ("doing exercise at home") by its other words.
-            left, right = (head - common or known(side) - common or head for head, side in zip(heads, sides))
+            left, right = (head - common or known(side) - common - self.words.framing - _LIST_FRAME or head
+                           for head, side in zip(heads, sides))
         left, right = left - right, right - left
         if not left or not right:
             return chosen
@@ -362,7 +368,8 @@ class Assistant:
         # A sentence setting the two sides against each other answers the question, even when words
         # elsewhere in the question score other sentences higher.
         both = next((c for c in claims[:60] if covers(c, left) and covers(c, right) and _COMPARES.search(c.text)
-                     and not self._is_background(read, c) and c.score >= chosen[0].score * share), None)
+                     and _FINDING_CUE.search(c.text) and not self._is_background(read, c)
+                     and c.score >= chosen[0].score * share), None)
         ordered = [both, *(c for c in chosen if c is not both)] if both is not None else list(chosen)
         for side in (left, right):
             if any(covers(c, side) for c in ordered[:3]):
@@ -1125,6 +1132,13 @@ _COMPARES = re.compile(r"\b(than|versus|vs\.?|whereas|while|unlike|favou?ring|ou
                        r"differ\w*|(?:more|less|higher|lower|better|worse|larger|smaller|greater)\b)", re.IGNORECASE)
 # Where the name of a compared thing ends and its qualifiers begin.
 _QUALIFIER = re.compile(r"\s(?:for|in|among|on|at|with|of|to|from|by|during|after|over|when|among)\s", re.IGNORECASE)
+# Words and signs with which a sentence reports a result, not how a study was run.
+_FINDING_CUE = re.compile(
+    r"\b(improv\w*|reduc\w*|decreas\w*|increas\w*|lower\w*|higher|greater|fewer|(?:more|less) than|smaller|larger|"
+    r"no (?:significant )?(?:difference|change|effect|association|link)s?|not (?:significant\w*|differ\w*)|did not|"
+    r"associat\w*|correlat\w*|predict\w*|effects?|significant\w*|benefit\w*|worse\w*|better|beat|rose|fell|dropped|"
+    r"gain\w*|declin\w*|remission|mediat\w*|themes?|found|showed|described|experienced|valued|helped|ns)\b|"
+    r"\b[dgrp]\s*[=<>]|\b(?:OR|HR|RR|SMD|MD)\b|\([+-]\)|%")
 # Kinds of the review's own sentences (evidence model facts) that say what was done, not found.
 _NOT_FINDINGS = frozenset({"background", "aims", "search", "methods"})
 _TABLE_DESCRIPTION = re.compile(r"\*\*[^*]+\*\* \[\d+\] \([^)]*\): ")

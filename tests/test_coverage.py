@@ -284,3 +284,9 @@ def test_a_group_named_by_its_design_alone_is_listed_whole(review2_assistant) ->
     rcts = {s.ref for s in review2_assistant.model.studies if s.design == "RCT"}
     answer = review2_assistant.ask("List all 14 randomised controlled trials", persona="researcher")
     assert len(rcts) == 14 and rcts <= {c.ref for c in answer.citations}, answer.answer[:400]
+
+
+def test_a_comparison_within_a_named_trial_opens_with_its_result_not_its_design(review2_assistant) -> None:
+    answer = review2_assistant.ask("Van Hoorn group vs home?", persona="therapist")
+    lead = answer.answer.split("\n\n")[0]
+    assert "0.34" in lead and "randomized" not in lead, lead
