@@ -715,11 +715,15 @@ class Assistant:
             if not groups or len(asked & set(tokenize(claim.text))) < 0.6 * len(asked):
                 continue
             # The clause the question's words single out: the only one holding some of them that
-            # no other clause holds ("low risk of bias [..], ... high risk [..]" names two groups
-            # the question's words both touch, so neither is taken).
+            # no other clause holds; or, in a parallel enumeration ("five were at low risk of bias
+            # [..], ... three were at high risk [..]"), the one repeating the question's own
+            # qualifier of the word the clauses share ("high risk").
             own = [asked & (tokens - set().union(*(other for j, (other, _) in enumerate(groups) if j != i)))
                    for i, (tokens, _) in enumerate(groups)]
             singled = [i for i, words in enumerate(own) if words]
+            if len(singled) != 1:
+                singled = _qualified_clause(tokenize(read.clean.text), [(tokenize(clause), refs) for clause, refs in
+                                                                        cited_groups(claim.text)])
             if len(singled) != 1:
                 continue
             refs = [r for r in groups[singled[0]][1] if self._is_study(r)]
@@ -1105,6 +1109,20 @@ _LIST_FRAME = frozenset(tokenize("which what list name studies study trials tria
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "theta": "θ", "kappa": "κ",
           "lambda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "chi": "χ", "omega": "ω"}
 _NEGATING_PREFIXES = ("un", "non-", "non", "in", "im", "ir", "il", "dis")
+
+
+def _qualified_clause(question: Sequence[str], clauses: Sequence[tuple[Sequence[str], tuple[int, ...]]]) -> list[int]:
+    """The clauses holding the question's word pair (qualifier, word) for a word that several
+    clauses share: "high risk" singles out "three were at high risk" from "five at low risk"."""
+    found: set[int] = set()
+    for at in range(1, len(question)):
+        word, qualifier = question[at], question[at - 1]
+        sharing = [i for i, (tokens, _) in enumerate(clauses) if word in tokens]
+        if len(sharing) < 2:
+            continue
+        found |= {i for i in sharing if any(tokens[k] == word and tokens[k - 1] == qualifier
+                                            for tokens in [clauses[i][0]] for k in range(1, len(tokens)))}
+    return sorted(found)
 
 
 def _bases(word: str) -> list[str]:

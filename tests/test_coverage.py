@@ -290,3 +290,10 @@ def test_a_comparison_within_a_named_trial_opens_with_its_result_not_its_design(
     answer = review2_assistant.ask("Van Hoorn group vs home?", persona="therapist")
     lead = answer.answer.split("\n\n")[0]
     assert "0.34" in lead and "randomized" not in lead, lead
+
+
+def test_a_parallel_enumeration_gives_the_group_the_questions_qualifier_names(review2_assistant) -> None:
+    # "five were judged at low risk of bias [..], six raised some concerns [..] and three were at
+    # high risk [20, 28, 30]": once listed the low-risk trials.
+    answer = review2_assistant.ask("Which RCTs were judged at high risk of bias?", persona="researcher")
+    assert {c.ref for c in answer.citations} == {20, 28, 30}, answer.answer[:400]
