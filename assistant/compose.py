@@ -12,7 +12,7 @@ from assistant.query import ReadQuestion
 from assistant.records import Citation
 from assistant.retrieve import Hit, tokenize
 from ingest.chunking import display_text, quotable_text
-from ingest.citations import format_refs, normalise_markers, strip_markers
+from ingest.citations import find_markers, format_refs, normalise_markers, strip_markers
 from ingest.records import Digest, Passage, Reference, ReviewInfo, Sentence, StudyRecord
 
 CONTRAST_CUE = re.compile(
@@ -148,20 +148,13 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
     return overlap + bonus
 
 
-_REF_GROUP = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
-
-
 def cited_groups(text: str) -> list[tuple[str, tuple[int, ...]]]:
     """A displayed sentence cut at its reference markers: each clause with the refs that close it
     ("five were judged at low risk, [18, 19] ... three at high risk. [20, 28, 30]")."""
     groups, start = [], 0
-    for match in _REF_GROUP.finditer(text):
-        refs: list[int] = []
-        for part in re.split(r"\s*,\s*", match.group(1)):
-            low, _, high = re.sub(r"\s", "", part).replace("–", "-").partition("-")
-            refs += list(range(int(low), int(high) + 1)) if high and int(high) - int(low) < 60 else [int(low)]
-        groups.append((text[start:match.start()], tuple(dict.fromkeys(refs))))
-        start = match.end()
+    for marker in find_markers(text):
+        groups.append((text[start:marker.start], tuple(dict.fromkeys(marker.refs))))
+        start = marker.end
     return groups
 
 

@@ -159,18 +159,19 @@ _NOT_DEFINITION = re.compile(r"\b(find|found|effect|show|result|(best|better|wor
 _SHARE_OF = re.compile(r"\b(share|proportion|percentage|fraction|per ?cent|how many)\b[^?]{0,20}\bof\b")
 
 
+_OVERVIEW = dict(_ROUTES)["overview"]
+
+
 def without_summary_request(question: str) -> str:
     """The question without the words asking for a summary ("what's the bottom line", "sum it up"):
     what remains names its topic, if it has one."""
-    overview = dict(_ROUTES)["overview"]
-    return overview.sub(" ", question.lower())
+    return _OVERVIEW.sub(" ", question.lower())
 
 
 def summary_request_words(question: str) -> set[str]:
     """The lower-cased words asking for a summary ("sum", "up" of "sum up the risk of bias"): they
     name the answer's form, never a topic the corpus could lack."""
-    overview = dict(_ROUTES)["overview"]
-    return {w for m in overview.finditer(question.lower()) for w in re.findall(r"[a-z0-9'-]+", m.group(0))}
+    return {w for m in _OVERVIEW.finditer(question.lower()) for w in re.findall(r"[a-z0-9'-]+", m.group(0))}
 
 
 def classify_route(question: str) -> Route:
@@ -224,6 +225,7 @@ _CLAUSE = re.compile(r"[?,;:!()—–]|\s-\s|\b(?:which|what|whats|how|why|when|
                      re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)  # asked of every candidate lead of an answer (finding first)
 def comparison_sides(question: str) -> tuple[str, str] | None:
     """The two things a question compares, as written ("tai chi", "walking for low mood"), or
     None when it compares nothing. Each side runs from the comparison to the nearest clause

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, cited_groups, claim_from_sentence, compose,
-                               evidence_line,
-                               pick_claims, rank_claims, reference_list, study_line, table_claims, table_quote)
+                               evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
+                               table_quote)
 from assistant.persona import PERSONAS, reads_as_english
 from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, comparison_sides, infer_persona,
                              lexicon_words, question_parts, read_question, strip_markup, summary_request_words,
@@ -89,6 +89,7 @@ class Assistant:
         self._dense_best: dict[str, float] = {}
         self._profile_vectors = None  # (refs, matrix) of the studies' profiles, embedded on first use
         self._initials: frozenset[str] | None = None  # of the names the corpus spells out, read on first use
+        self._greek_printed: frozenset[str] | None = None  # Greek letters the corpus prints, read on first use
         self._age_limits: tuple[int | None, int | None, str] | None = None  # the eligibility criteria's ages, read on first use
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
@@ -139,7 +140,7 @@ class Assistant:
         read = read_question(question, history, persona if persona != "auto" else PERSONAS[0], self.library.glossary,
                              self.settings.answer.max_question_chars, self.words)
         if read.clean.text:
-            asked = read.clean.text or read.clean.shown
+            asked = read.clean.text
             self._embeddings.prefetch([*([" ".join(asked.split())] if persona == "auto" and reads_as_english(asked) else []),
                                        _dense_query(read)])
         if persona == "auto":
@@ -711,7 +712,8 @@ class Assistant:
         for claim in claims[:40]:
             if claim.source != "review" or claim.passage_id.startswith("table:"):
                 continue
-            groups = [(set(tokenize(clause)), refs) for clause, refs in cited_groups(claim.text)]
+            clauses = [(tokenize(clause), refs) for clause, refs in cited_groups(claim.text)]
+            groups = [(set(tokens), refs) for tokens, refs in clauses]
             if not groups or len(asked & set(tokenize(claim.text))) < 0.6 * len(asked):
                 continue
             # The clause the question's words single out: the only one holding some of them that
@@ -722,8 +724,7 @@ class Assistant:
                    for i, (tokens, _) in enumerate(groups)]
             singled = [i for i, words in enumerate(own) if words]
             if len(singled) != 1:
-                singled = _qualified_clause(tokenize(read.clean.text), [(tokenize(clause), refs) for clause, refs in
-                                                                        cited_groups(claim.text)])
+                singled = _qualified_clause(tokenize(read.clean.text), clauses)
             if len(singled) != 1:
                 continue
             refs = [r for r in groups[singled[0]][1] if self._is_study(r)]
@@ -998,7 +999,9 @@ class Assistant:
             return True
         if (symbol := _GREEK.get(word.lower())) is not None:
             # "kappa" where the corpus prints "κ = 0.81" (the tokenizer reads no Greek letters).
-            return any(symbol in p.text for p in self.retriever.passages)
+            if self._greek_printed is None:
+                self._greek_printed = frozenset(s for s in _GREEK.values() if any(s in p.text for p in self.retriever.passages))
+            return symbol in self._greek_printed
         return any((found := tokenize(base)) and all(self._knows(t) for t in found) for base in _bases(word))
 
     def _knows(self, token: str) -> bool:
@@ -1102,7 +1105,6 @@ def _asked_ages(question: str) -> list[tuple[int, int]]:
     return ages
 
 
-# English prefixes that make a word of the same topic ("nonclinical", "overcommitted"), not a kind of it.
 # Words of a list question that ask for the list rather than say what its studies share.
 _LIST_FRAME = frozenset(tokenize("which what list name studies study trials trial papers paper works articles did were "
                                  "was have has had any all ones controlled design designs"))
@@ -1114,14 +1116,11 @@ _NEGATING_PREFIXES = ("un", "non-", "non", "in", "im", "ir", "il", "dis")
 def _qualified_clause(question: Sequence[str], clauses: Sequence[tuple[Sequence[str], tuple[int, ...]]]) -> list[int]:
     """The clauses holding the question's word pair (qualifier, word) for a word that several
     clauses share: "high risk" singles out "three were at high risk" from "five at low risk"."""
+    pairs = [set(zip(tokens, tokens[1:])) for tokens, _ in clauses]
     found: set[int] = set()
-    for at in range(1, len(question)):
-        word, qualifier = question[at], question[at - 1]
-        sharing = [i for i, (tokens, _) in enumerate(clauses) if word in tokens]
-        if len(sharing) < 2:
-            continue
-        found |= {i for i in sharing if any(tokens[k] == word and tokens[k - 1] == qualifier
-                                            for tokens in [clauses[i][0]] for k in range(1, len(tokens)))}
+    for qualifier, word in zip(question, question[1:]):
+        if sum(word in tokens for tokens, _ in clauses) >= 2:
+            found |= {i for i, held in enumerate(pairs) if (qualifier, word) in held}
     return sorted(found)
 
 
@@ -1134,6 +1133,9 @@ def _bases(word: str) -> list[str]:
         stem = grade.group(1) + (grade.group(2) or "")
         bases += [stem, stem + "e"]
     return [b for b in bases if len(b) >= 3]
+
+
+# English prefixes that make a word of the same topic ("nonclinical", "overcommitted"), not a kind of it.
 _GRAMMATICAL_PREFIXES = frozenset("non pre post anti sub semi multi inter intra over under self mis dis out counter super "
                                   "hyper hypo micro macro mid pro trans ultra extra auto re un in im ir il co de".split())
 # A topic the eligibility criteria shut out stands in a few passages at most (the criteria, the flow of records).
@@ -1143,7 +1145,6 @@ _UNKNOWN_SHARE = 0.4
 # Where a comparison turns from one side to the other.
 _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet|differ(?:s|ed)? from|"
                     r"different from)\b|[—–;]", re.IGNORECASE)
-# A table row's descriptive cells as one claim: "**Smith et al. (2019)** [12] (Table 1): country: ...".
 # A sentence that compares: "higher attendance than home-based ones", "group vs home (+)".
 # Not "compared": "only one study has compared MBSR with MSC" says what was done, not found.
 _COMPARES = re.compile(r"\b(than|versus|vs\.?|whereas|while|unlike|favou?ring|outperform\w*|"
@@ -1159,6 +1160,7 @@ _FINDING_CUE = re.compile(
     r"\b[dgrp]\s*[=<>]|\b(?:OR|HR|RR|SMD|MD)\b|\([+-]\)|%")
 # Kinds of the review's own sentences (evidence model facts) that say what was done, not found.
 _NOT_FINDINGS = frozenset({"background", "aims", "search", "methods"})
+# A table row's descriptive cells as one claim: "**Smith et al. (2019)** [12] (Table 1): country: ...".
 _TABLE_DESCRIPTION = re.compile(r"\*\*[^*]+\*\* \[\d+\] \([^)]*\): ")
 # A question for a reason, or whether findings disagree.
 _ASKS_WHY = re.compile(r"\b(why|how come|conflict\w*|contradict\w*|disagree\w*|inconsisten\w*|explain\w*|reasons?)\b", re.IGNORECASE)
