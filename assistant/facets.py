@@ -207,6 +207,18 @@ def _split_unwanted(question: str) -> tuple[str, str]:
 _EXPANSION_WEIGHT = 0.4
 
 
+def _asked_and_preamble(question: str) -> tuple[str, str]:
+    """The sentences that ask (ending in "?") and the statements before them ("I'm a mental
+    health nurse, not a psychologist."): a statement about the asker sets the scene, and the
+    question says what the listed studies share. A question without "?" is all asking."""
+    sentences = re.findall(r"[^.?!]+(?:[.?!]+|$)", question)
+    if not any(s.rstrip().endswith("?") for s in sentences):
+        return question, ""
+    last = max(i for i, s in enumerate(sentences) if s.rstrip().endswith("?"))
+    asking = [s for i, s in enumerate(sentences) if s.rstrip().endswith("?") or i > last]
+    return " ".join(asking), " ".join(s for s in sentences if s not in asking)
+
+
 def _satisfying(studies: Sequence[Study], others: Sequence) -> tuple[int, ...]:
     return tuple(s.ref for s in studies if others and all(t(s) for t in others))
 
@@ -235,28 +247,37 @@ def match_studies(
     weight = {t: math.log(1 + total / n) for t, n in frequency.items()}
     # "at home rather than in a group": what follows such a cue (to the end of its clause) is what
     # the listed studies should not share.
-    asked, unwanted = _split_unwanted(_ASKS_NULL.sub(" , ", question))
+    asking, preamble = _asked_and_preamble(question)
+    asked, unwanted = _split_unwanted(_ASKS_NULL.sub(" , ", asking))
     phrases = [(p, 1.0) for p in _phrases(asked)] + [(p, -1.0) for p in _phrases(unwanted)]
     phrases += [(p, _EXPANSION_WEIGHT) for e in expansions for p in _phrases(e)]
-    # Each phrase counts once, by the share of its words a study has (rare words weighing more):
-    # a list of alternatives ("nursing homes, long-term care or assisted living") takes a study
-    # matching any one, and a rare side word ("one of its components") cannot outweigh the topic.
-    scored = [(tuple(t for t in p if t in weight), factor) for p, factor in phrases]
-    scored = [(p, factor) for p, factor in scored if p]
-    if tests:
-        # The conditions pick the set; the review's topic (its title and keywords, `topic`, or
-        # words most studies share) cannot narrow it.
-        topical = set(tokenize(topic))
-        scored = [(p, factor) for p, factor in scored if not all(t in topical or frequency[t] >= 0.6 * total for t in p)]
-    scores = {}
-    for study in pool:
-        doc = documents[study.ref]
-        scores[study.ref] = sum(factor * sum(weight[t] for t in p if t in doc) / sum(weight[t] for t in p)
-                                for p, factor in scored)
+    scene = [(p, 1.0) for p in _phrases(_split_unwanted(preamble)[0])]
+    topical = set(tokenize(topic))
+
+    def score(phrases) -> dict[int, float]:
+        # Each phrase counts once, by the share of its words a study has (rare words weighing more):
+        # a list of alternatives ("nursing homes, long-term care or assisted living") takes a study
+        # matching any one, and a rare side word ("one of its components") cannot outweigh the topic.
+        scored = [(tuple(t for t in p if t in weight), factor) for p, factor in phrases]
+        scored = [(p, factor) for p, factor in scored if p]
+        if tests:
+            # The conditions pick the set; the review's topic (its title and keywords, `topic`, or
+            # words most studies share) cannot narrow it.
+            scored = [(p, factor) for p, factor in scored if not all(t in topical or frequency[t] >= 0.6 * total for t in p)]
+        return {study.ref: sum(factor * sum(weight[t] for t in p if t in documents[study.ref]) / sum(weight[t] for t in p)
+                               for p, factor in scored) for study in pool}
+
+    scores, around = score(phrases), score(scene)
+    if max(scores.values(), default=0.0) <= 0:
+        # "I teach a module on burnout. Which studies?": the scene is all the question names.
+        scores, around = around, {}
     best = max(scores.values(), default=0.0)
     if best > 0:
-        chosen = [ref for ref, score in scores.items() if score >= ratio * best]
-        return FacetMatch(tuple(sorted(chosen, key=lambda r: -scores[r])), bool(tests), True, _satisfying(studies, others))
+        # The asker's scene ("I'm a nurse, not a psychologist.") orders the studies the question
+        # picks; it picks none itself.
+        chosen = [ref for ref, value in scores.items() if value >= ratio * best]
+        order = sorted(chosen, key=lambda r: -(scores[r] + _EXPANSION_WEIGHT * around.get(r, 0.0)))
+        return FacetMatch(tuple(order), bool(tests), True, _satisfying(studies, others))
     if tests and len(pool) < total:
         return FacetMatch(tuple(s.ref for s in pool), True, False, _satisfying(studies, others))
     return FacetMatch((), bool(tests), False)

@@ -189,3 +189,16 @@ def test_a_results_section_named_research_is_no_methods_section() -> None:
     assert _kind("Cross-Sectional Research", "Self-compassion correlated negatively with burnout.") == "results"
     assert _kind("Materials and Methods", "Two reviewers extracted the data independently.") == "methods"
     assert _kind("Literature Search", "Two reviewers extracted the data independently.") == "methods"
+
+
+@needs_review2
+def test_what_the_asker_says_of_themselves_does_not_pick_the_listed_studies(review2) -> None:
+    from assistant.facets import match_studies
+
+    digests = {d.ref: d for d in review2.digests}
+    plain = match_studies("Which studies were done in nursing homes, long-term care or assisted living?", (),
+                          review2.model.studies, digests)
+    scene = match_studies("I run group walking classes for people with depression. "
+                          "Which studies were done in nursing homes, long-term care or assisted living?", (),
+                          review2.model.studies, digests)
+    assert set(scene.refs) == set(plain.refs)
