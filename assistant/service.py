@@ -154,6 +154,7 @@ class Assistant:
         previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
         named, unknown_named = named_studies(read.clean.text, self.references, self.known_words)
+        by_name = named
         meant: tuple[int, ...] = ()
         if not unknown_named and self.model is not None:
             # "The nursing home trial got worse when the chair yoga one got better": each side of a
@@ -174,7 +175,7 @@ class Assistant:
         kept = diversify(hits, max(self.settings.retrieval.top_k, 5), self.settings.retrieval.per_study_cap)
         retrieve_ms = _ms(retrieve_started)
         compose_started = time.perf_counter()
-        reason = self._abstain_reason(read, hits, unknown_named, named)
+        reason = self._abstain_reason(read, hits, unknown_named, named, by_name)
         if reason:
             text = f"{reason} {self.scope}"
             if read.clean.notes:
@@ -778,7 +779,8 @@ class Assistant:
         # after a definition, "it" is the thing defined ("Who developed it?"), not a study.
         return refs, (refs if len(set(refs)) <= 2 and earlier.route != "definition" else ())
 
-    def _abstain_reason(self, read: ReadQuestion, hits, unknown_named: Sequence[str], named: Sequence[int] = ()) -> str | None:
+    def _abstain_reason(self, read: ReadQuestion, hits, unknown_named: Sequence[str], named: Sequence[int] = (),
+                        by_name: Sequence[int] = ()) -> str | None:
         if unknown_named:
             return (f"The review does not cite any study by {', '.join(unknown_named)}, so I cannot say what it found; "
                     "I will not guess.")
@@ -819,9 +821,12 @@ class Assistant:
         if not named and self.settings.answer.scope_from_review and (
                 reason := self._outside_period(read.clean.text) or self._outside_ages(read.clean.text) or self._excluded_topic(read)):
             return reason
-        # A question naming a study the review cites is about the corpus: its other words are
-        # what it asks of that study, not a topic the corpus lacks.
-        uncovered = self.uncovered_terms(read, hits, named) if not named else []
+        # A question naming a study by its authors is about the corpus: its other words are what
+        # it asks of that study ("what Cohen's d did they report?" of a study whose passages print
+        # only "d = 0.6"), not a topic the corpus lacks. A study found from a description ("after
+        # the Mindful Self-Compassion programme") is only the closest one: what the question asks
+        # of it must still stand near it ("heart-rate variability").
+        uncovered = self.uncovered_terms(read, hits, named) if not by_name else []
         if uncovered and self.evidence_gain(read.context, uncovered) >= self.settings.answer.uncovered_gain_max:
             # Named rarest first: "sleep" says what is missing, "problems" does not.
             rarest = sorted(uncovered, key=lambda w: -min((self.idf.get(t, 99.0) for t in tokenize(w)), default=0.0))

@@ -557,3 +557,14 @@ def test_a_sentence_is_cut_into_clauses_at_its_reference_groups():
     groups = cited_groups("five were at low risk, [18, 19, 22] six raised concerns [21, 24–27] and three at high risk. [20, 28]")
     assert [refs for _, refs in groups] == [(18, 19, 22), (21, 24, 25, 26, 27), (20, 28)]
     assert groups[2][0].strip().startswith("and three at high risk")
+
+
+def test_a_study_found_from_a_description_does_not_cover_a_measure_it_never_reports(assistant):
+    # "The Mindful Self-Compassion programme" describes a study; heart-rate variability stands
+    # near none of its passages, so the question is declined rather than answered about the study.
+    described = assistant.ask("What changes in heart-rate variability were observed in psychologists after "
+                              "the Mindful Self-Compassion programme?")
+    assert described.abstained and "heart-rate" in described.answer
+    # Named by its authors, a study's own passages answer in their own notation ("d = …").
+    named = assistant.ask("Eriksson et al. 2018: what Cohen's d did they report for burnout symptoms on the SMBQ?")
+    assert not named.abstained and named.citations and named.citations[0].ref == 22, named.answer[:300]
