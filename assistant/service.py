@@ -563,7 +563,15 @@ class Assistant:
         record = self.library.records.get(ref)
         if study is None or record is None:
             return markdown, citations
-        parts = [study.design and f"design: {study.design}", study.n_statement()]
+        # The table's own words for how the study was done ("Interpretative Phenomenological
+        # Analysis") say more than the design's label, which is all a researcher's "method of
+        # analysis?" or "how were the data analysed?" can get from the label alone.
+        method = re.sub(r"\s+", " ", record.cell("design")).strip(" .")
+        if study.design and fold(method).startswith(fold(study.design)):
+            method = method[len(study.design):].strip(" :;,-")  # "Qualitative (focus groups; …)"
+            method = method[1:-1] if method.startswith("(") and method.endswith(")") else method
+        said = f" ({method})" if method and len(method) <= _METHOD_MAX else ""
+        parts = [study.design and f"design: {study.design}{said}", study.n_statement()]
         if study.instruments:
             parts.append("measures: " + ", ".join(
                 i.abbreviation if i.name == i.abbreviation else f"{i.abbreviation} ({i.name})" for i in study.instruments))
@@ -1056,6 +1064,8 @@ class Assistant:
         return self._embeddings.embed_query(text)
 
 
+# A table's method cell longer than this is a description, not a name for the method.
+_METHOD_MAX = 90
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
 # A study's bibliographic entry: its DOI, full reference, or where it was published.

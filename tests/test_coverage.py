@@ -297,3 +297,11 @@ def test_a_parallel_enumeration_gives_the_group_the_questions_qualifier_names(re
     # high risk [20, 28, 30]": once listed the low-risk trials.
     answer = review2_assistant.ask("Which RCTs were judged at high risk of bias?", persona="researcher")
     assert {c.ref for c in answer.citations} == {20, 28, 30}, answer.answer[:400]
+
+
+def test_a_studys_facts_line_gives_the_tables_own_words_for_its_method(review2_assistant) -> None:
+    kaur = next(s for s in review2_assistant.model.studies if s.label.startswith("Kaur"))
+    answer = review2_assistant.ask(f"{kaur.label.split(' (')[0]} {kaur.year}: N and method of analysis?", persona="researcher")
+    first = answer.answer.splitlines()[0]
+    # Its design label first, then how the table says it was done; said once, not twice.
+    assert f"design: {kaur.design} (" in first and "thematic analysis" in first and first.lower().count("qualitative") == 1, first
