@@ -875,6 +875,12 @@ class Assistant:
             word = bound.group(1).lower()
             asked = range(0, year) if word in ("before", "prior to", "earlier than") else range(year + (word != "since"), 10_000)
             period = f"{word} {year}"
+        elif (single := re.search(r"\b(?:in|from|during|of)\s+((?:19|20)\d{2})\b|\b((?:19|20)\d{2})\s+(?:studies|study|trials?|papers?|research)\b",
+                                  question, re.I)) and not any(r.year == int(single.group(1) or single.group(2)) for r in self.references):
+            # "the trials published in 2024": a year no work of the reference list comes from
+            # (a year some cited work has may name that work, "the 2013 trial").
+            year = int(single.group(1) or single.group(2))
+            asked, period = range(year, year + 1), str(year)
         if asked is None or any(y in asked for y in years):
             return None
         return (f"None of the studies this review includes is from {period}: they were published between "

@@ -43,9 +43,11 @@ def named_studies(
     by_any: dict[str, list[Reference]] = {}
     for reference in references:
         surnames = re.split(r"\s*&\s*", reference.label.split(" (")[0].replace(" et al.", ""))
-        by_surname.setdefault(fold(surnames[0].strip()), []).append(reference)
+        for key in _surname_keys(surnames[0]):
+            by_surname.setdefault(key, []).append(reference)
         for surname in surnames:
-            by_any.setdefault(fold(surname.strip()), []).append(reference)
+            for key in _surname_keys(surname):
+                by_any.setdefault(key, []).append(reference)
     found: list[int] = []
     unknown: list[str] = []
     # A DOI names its reference exactly ("Which study has the DOI 10.5555/mbpr.2021.1002?").
@@ -80,6 +82,14 @@ def named_studies(
             shown = name + (f" and {match.group('second')}" if match.group("second") else "")
             unknown.append(f"{shown}{f' ({year})' if year else ''}")
     return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unknown))
+
+
+def _surname_keys(surname: str) -> list[str]:
+    """A surname as people write it: whole ("Van Hoorn"), and by its last word when it has a
+    particle ("Hoorn et al." once the capitalised "Van" is read as a word of its own)."""
+    whole = fold(surname.strip())
+    last = whole.split()[-1] if whole else whole
+    return [whole] if last == whole else [whole, last]
 
 
 def _norm(text: str) -> str:

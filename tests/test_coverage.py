@@ -305,3 +305,23 @@ def test_a_studys_facts_line_gives_the_tables_own_words_for_its_method(review2_a
     first = answer.answer.splitlines()[0]
     # Its design label first, then how the table says it was done; said once, not twice.
     assert f"design: {kaur.design} (" in first and "thematic analysis" in first and first.lower().count("qualitative") == 1, first
+
+
+def test_a_surname_with_a_particle_names_its_study(review2_assistant) -> None:
+    hoorn = next(r for r in review2_assistant.references if r.label.startswith("Van Hoorn"))
+    answer = review2_assistant.ask(f"What is the DOI of the Van Hoorn et al. {hoorn.year} trial?")
+    assert not answer.abstained and hoorn.doi in answer.answer, answer.answer[:300]
+
+
+def test_a_year_no_cited_work_comes_from_is_declined_with_the_studies_years(review2_assistant) -> None:
+    latest = max(r.year for r in review2_assistant.references if r.year)
+    answer = review2_assistant.ask(f"What did the trials published in {latest + 2} find about exercise and depression?")
+    assert answer.abstained and str(latest + 2) in answer.answer and not answer.citations
+
+
+def test_comparison_and_closing_slide_words_are_no_missing_topics(review2_assistant) -> None:
+    compared = review2_assistant.ask("For a teaching slide: contrast what the cohort studies found for walking "
+                                     "versus muscle-strengthening activity.")
+    assert not compared.abstained and compared.citations, compared.answer[:300]
+    closing = review2_assistant.ask("Bottom line for my closing slide: what does this review conclude overall?")
+    assert not closing.abstained and closing.citations, closing.answer[:300]
