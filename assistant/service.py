@@ -1072,7 +1072,7 @@ class Assistant:
 
 # A table's method cell longer than this is a description, not a name for the method.
 _METHOD_MAX = 90
-_ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|people|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
+_ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
 # A study's bibliographic entry: its DOI, full reference, or where it was published.
 _ASKS_REFERENCE = re.compile(r"\b(dois?|full (reference|citation)|(reference|citation) (for|to|of)|how (do|should|would|can) i cite|"

@@ -325,3 +325,10 @@ def test_comparison_and_closing_slide_words_are_no_missing_topics(review2_assist
     assert not compared.abstained and compared.citations, compared.answer[:300]
     closing = review2_assistant.ask("Bottom line for my closing slide: what does this review conclude overall?")
     assert not closing.abstained and closing.citations, closing.answer[:300]
+
+
+def test_people_in_an_effect_question_do_not_ask_for_a_studys_sample(review2_assistant) -> None:
+    answer = review2_assistant.ask("does walking in a group actually help old people with depression?", persona="therapist")
+    assert not answer.answer.splitlines()[0].startswith("**") or "design:" not in answer.answer.splitlines()[0], answer.answer[:300]
+    sized = review2_assistant.ask("How many people took part in the Danish trial, and what design was it?", persona="researcher")
+    assert "design:" in sized.answer.splitlines()[0], sized.answer[:300]
