@@ -715,7 +715,8 @@ class Assistant:
         """The studies the review itself names for what a list question asks: the best review
         sentence holding most of the question's words whose clause closest to them ends in a
         group of refs. () when no sentence singles out one group."""
-        asked = {t for t in tokenize(read.clean.text) if t not in self.words.framing and t not in _LIST_FRAME}
+        # A bare number ("RoB 2", "the 14 RCTs") names no part of what is listed.
+        asked = {t for t in tokenize(read.clean.text) if t not in self.words.framing and t not in _LIST_FRAME and not t.isdigit()}
         if len(asked) < 2:
             return []
         for claim in claims[:40]:

@@ -297,6 +297,9 @@ def test_a_parallel_enumeration_gives_the_group_the_questions_qualifier_names(re
     # high risk [20, 28, 30]": once listed the low-risk trials.
     answer = review2_assistant.ask("Which RCTs were judged at high risk of bias?", persona="researcher")
     assert {c.ref for c in answer.citations} == {20, 28, 30}, answer.answer[:400]
+    # The tool's name and number ("RoB 2") name no part of the group.
+    tool = review2_assistant.ask("Which trials were rated at high risk of bias with RoB 2?", persona="researcher")
+    assert {c.ref for c in tool.citations} == {20, 28, 30}, tool.answer[:400]
 
 
 def test_a_studys_facts_line_gives_the_tables_own_words_for_its_method(review2_assistant) -> None:
