@@ -22,8 +22,8 @@ from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies, study_tokens
 from assistant.spelling import Speller, fold
-from assistant.studies import (DESIGN_FILTERS, closest_study, described_study, named_studies, points_at_one_study,
-                               structured_matches)
+from assistant.studies import (DESIGN_FILTERS, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
+                               points_at_several_studies, structured_matches)
 from assistant.retrieval_cache import retrieval_structures
 from ingest.citations import strip_markers
 from ingest.index import all_vectors, get_embeddings, open_index, passage_vectors
@@ -154,6 +154,11 @@ class Assistant:
         previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
         named, unknown_named = named_studies(read.clean.text, self.references, self.known_words)
+        if len(named) >= 2 and self.model is not None and len({self.library.label(r) for r in named}) == 1:
+            # "Beaumont et al. (2016), the quantitative survey": two papers share the name, and
+            # the rest of the question tells which (else it is about both).
+            alike = [s for s in self.model.studies if s.ref in named]
+            named = described_study(read.clean.text, alike, samples=self._samples) or named
         by_name = named
         meant: tuple[int, ...] = ()
         if not unknown_named and self.model is not None:
@@ -1043,9 +1048,17 @@ class Assistant:
         if classify_route(text) == "definition":
             return (), ()  # "What is the Mindful Self-Compassion programme?" asks what it is, not about one study of it
         by_words = described_study(text, self.model.studies, samples=self._samples)
-        if by_words or not points_at_one_study(text):
+        # "Beaumont 2016 CFT workshop" is one of that author's studies; "the Beaumont studies" all of them.
+        authors = {s.ref for s in by_first_author(text, self.model.studies)} if not points_at_several_studies(text) else set()
+        if by_words or not (points_at_one_study(text) or len(authors) >= 2):
             return by_words, ()
-        return (), closest_study(self._study_closeness(text), self.settings.answer.describe_margin)
+        closeness = self._study_closeness(text)
+        if len(authors) >= 2:
+            # "Beaumont 2016 CFT workshop": one of the named author's studies, whichever is clearly
+            # closest in meaning, or else all of them; never another author's.
+            closeness = {ref: value for ref, value in closeness.items() if ref in authors}
+            return (), closest_study(closeness, self.settings.answer.describe_margin) or tuple(sorted(authors))
+        return (), closest_study(closeness, self.settings.answer.describe_margin)
 
     def _study_closeness(self, text: str) -> dict[int, float]:
         """Each study's similarity in meaning to the text: its title, design, sample, intervention

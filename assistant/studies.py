@@ -220,6 +220,21 @@ def _words(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z]{4,}", fold(text))}
 
 
+def by_first_author(question: str, studies: Sequence["Study"]) -> list["Study"]:
+    """The studies whose first author the question names, by surname, possessive or misspelt
+    ("Kowalcyzk's trial"), narrowed by a year it gives when one fits."""
+    from rapidfuzz import fuzz
+
+    years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", question)}
+    capitalised = [fold(m.group(1)).removesuffix("'s").removesuffix("’s") for m in _CAPITALISED.finditer(question)]
+    by_name = []
+    for study in studies:
+        surname = fold(re.split(r"\s+(?:et al|&|and)\b|\s*\(", study.label)[0].strip())
+        if surname and any(fuzz.ratio(word, surname) >= 88 for word in capitalised):
+            by_name.append(study)
+    return [s for s in by_name if s.year in years] or by_name if years else by_name
+
+
 def described_study(question: str, studies: Sequence["Study"], *, side: bool = False,
                     samples: Mapping[int, str] = MappingProxyType({})) -> tuple[int, ...]:
     """The one study a question points at without the "X et al" form: by its first author's
@@ -238,17 +253,13 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
         return ()
     years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", question)}
     capitalised = [fold(m.group(1)).removesuffix("'s").removesuffix("’s") for m in _CAPITALISED.finditer(question)]
-    by_name = []
-    for study in studies:
-        surname = fold(re.split(r"\s+(?:et al|&|and)\b|\s*\(", study.label)[0].strip())
-        if surname and any(fuzz.ratio(word, surname) >= 88 for word in capitalised):
-            by_name.append(study)
-    if years:
-        by_name = [s for s in by_name if s.year in years] or by_name
+    by_name = by_first_author(question, studies)
     if len(by_name) == 1:
         return (by_name[0].ref,)
-    if not _ONE_STUDY.search(question) and not side:
-        return ()  # one side of a comparison ("the nursing home residents got worse") needs no "study"
+    if not _ONE_STUDY.search(question) and not side and len(by_name) < 2:
+        # One side of a comparison ("the nursing home residents got worse") needs no "study"; nor
+        # does one of an author's studies ("Beaumont 2016 CFT workshop"), which the rest tells apart.
+        return ()
     # "The Beaumont 2016 survey" among two Beaumont 2016 papers: the rest of the description
     # chooses between the author's own studies, and one facet that sets them apart is enough.
     candidates, enough = (by_name, 0.75) if len(by_name) > 1 else (list(studies), 1.5)
@@ -293,6 +304,11 @@ def closest_study(closeness: Mapping[int, float], margin: float) -> tuple[int, .
     miss its facets' words but not their meaning."""
     ranked = sorted(closeness.items(), key=lambda item: (-item[1], item[0]))
     return (ranked[0][0],) if len(ranked) >= 2 and ranked[0][1] - ranked[1][1] >= margin else ()
+
+
+def points_at_several_studies(question: str) -> bool:
+    """The question is about several studies ("the Beaumont studies", "which of them")."""
+    return bool(_MANY_STUDIES.search(question))
 
 
 def points_at_one_study(question: str) -> bool:

@@ -568,3 +568,13 @@ def test_a_study_found_from_a_description_does_not_cover_a_measure_it_never_repo
     # Named by its authors, a study's own passages answer in their own notation ("d = …").
     named = assistant.ask("Eriksson et al. 2018: what Cohen's d did they report for burnout symptoms on the SMBQ?")
     assert not named.abstained and named.citations and named.citations[0].ref == 22, named.answer[:300]
+
+
+def test_two_papers_of_one_author_and_year_are_told_apart_by_the_rest_of_the_question(assistant):
+    # Beaumont et al. (2016) is two references: a survey [27] and a CFT workshop evaluation [56].
+    survey = assistant.ask("Beaumont et al. (2016), the quantitative survey of trainee therapists: N and design?",
+                           persona="researcher")
+    assert survey.answer.startswith("**Beaumont et al. (2016)** [27]") and "N = 54" in survey.answer.splitlines()[0]
+    # Named without "et al." and described by its programme: one of the author's papers, never another author's.
+    workshop = assistant.ask("Beaumont 2016 CFT workshop: how many participants?", persona="researcher")
+    assert {c.ref for c in workshop.citations} <= {27, 56} and "28" in workshop.answer, workshop.answer[:300]
