@@ -483,7 +483,12 @@ class Assistant:
         unresolved = []
         for side in sides:
             by_name, _ = named_studies(side, self.references, self.known_words)
-            study = by_name if len(by_name) == 1 else described_study(side, self.model.studies, side=True, samples=self._samples)
+            if len(by_name) > 1:
+                # Two papers under one name ("Beaumont et al. 2016"): the side's words choose, else both.
+                alike = [s for s in self.model.studies if s.ref in by_name]
+                study = described_study(side, alike, side=True, samples=self._samples) or by_name
+            else:
+                study = by_name or described_study(side, self.model.studies, side=True, samples=self._samples)
             found += [r for r in study if r not in found]
             if not study:
                 unresolved.append(side)

@@ -578,3 +578,7 @@ def test_two_papers_of_one_author_and_year_are_told_apart_by_the_rest_of_the_que
     # Named without "et al." and described by its programme: one of the author's papers, never another author's.
     workshop = assistant.ask("Beaumont 2016 CFT workshop: how many participants?", persona="researcher")
     assert {c.ref for c in workshop.citations} <= {27, 56} and "28" in workshop.answer, workshop.answer[:300]
+    # One side of a comparison under that shared name keeps the other side's study in the answer.
+    compared = assistant.ask("Beaumont et al. 2016 vs Fulton 2018 on self-compassion and compassion for others: do they agree?",
+                             persona="researcher")
+    assert {27, 43} <= {c.ref for c in compared.citations}, compared.answer[:300]
