@@ -335,3 +335,12 @@ def test_people_in_an_effect_question_do_not_ask_for_a_studys_sample(review2_ass
     assert not answer.answer.splitlines()[0].startswith("**") or "design:" not in answer.answer.splitlines()[0], answer.answer[:300]
     sized = review2_assistant.ask("How many people took part in the Danish trial, and what design was it?", persona="researcher")
     assert "design:" in sized.answer.splitlines()[0], sized.answer[:300]
+
+
+@pytest.mark.parametrize("question", ["online vs in person training, which one works better?",
+                                      "which of these works best for an older client?"])
+def test_works_followed_by_better_or_best_is_a_verb_not_a_list_of_works(question) -> None:
+    from assistant.query import classify_route
+
+    assert classify_route(question) != "list"
+    assert classify_route("Which works did the review cite on depression?") == "list"
