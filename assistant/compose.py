@@ -33,6 +33,8 @@ _ANSWER_TYPES = [
 ]
 ENTITY_BONUS = 0.1
 FINDING_BONUS = 0.06
+# A word that frames the question or says colloquially what an expansion says counts as an expansion does.
+FORM_WEIGHT = 0.5
 METHOD_PENALTY = 0.15
 _NUMBER = re.compile(r"\d")
 _FINDING_CUE = re.compile(r"\b(found|find|findings|showed|shown|reported|associated|linked|benefit\w*|improv\w*|reduc\w*|increas\w*|decreas\w*|predict\w*|mediat\w*|protect\w*|suggest\w*|conclude\w*)\b", re.IGNORECASE)
@@ -109,7 +111,8 @@ def query_weights(read: ReadQuestion, idf: dict[str, float]) -> dict[str, float]
     for token in tokenize(read.context):
         weights[token] = 0.5 * idf.get(token, 1.0)  # a follow-up's earlier question counts half
     for token in tokenize(read.clean.text):
-        weights[token] = max(weights.get(token, 0.0), idf.get(token, 1.0))
+        share = FORM_WEIGHT if token in read.form_tokens else 1.0
+        weights[token] = max(weights.get(token, 0.0), share * idf.get(token, 1.0))
     for token in tokenize(" ".join(read.expansions)):
         weights[token] = max(weights.get(token, 0.0), 0.5 * idf.get(token, 1.0))
     return weights

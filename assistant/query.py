@@ -108,6 +108,9 @@ class ReadQuestion:
     expansions: tuple[str, ...] = field(default=())
     is_followup: bool = False
     entities: tuple[str, ...] = field(default=())  # glossary abbreviations the question names (MSC, CBI, ...)
+    # Tokens that frame the question ("something", "look") or say in everyday words what an
+    # expansion says in the review's ("bad thing"): they name no topic of their own.
+    form_tokens: frozenset[str] = field(default=frozenset())
 
 
 def strip_markup(text: str) -> str:
@@ -320,7 +323,10 @@ def read_question(
         if previous_route == "list" and re.search(r"\b(they|those|these|them|each|every|both)\b", clean.text, re.IGNORECASE):
             route = "list"
     context = " ".join([*history[-2:], clean.text]) if followup else clean.text
-    expansions = expand_terms(context, glossary or {}, (words or WordLists.load()).lexicon)
+    lists = words or WordLists.load()
+    expansions = expand_terms(context, glossary or {}, lists.lexicon)
+    everyday = set(tokenize(" ".join(lexicon_words(clean.text, lists.lexicon)))) - set(tokenize(" ".join(expansions)))
+    form = {t for t in tokenize(clean.text) if t in lists.framing} | everyday
     return ReadQuestion(
         clean=clean,
         route=route,
@@ -330,4 +336,5 @@ def read_question(
         expansions=expansions,
         entities=named_entities(clean.text, glossary or {}),
         is_followup=followup,
+        form_tokens=frozenset(form),
     )

@@ -582,3 +582,10 @@ def test_two_papers_of_one_author_and_year_are_told_apart_by_the_rest_of_the_que
     compared = assistant.ask("Beaumont et al. 2016 vs Fulton 2018 on self-compassion and compassion for others: do they agree?",
                              persona="researcher")
     assert {27, 43} <= {c.ref for c in compared.citations}, compared.answer[:300]
+
+
+def test_everyday_and_framing_words_do_not_outweigh_what_the_question_asks(assistant):
+    # "something bad", "look good": the lexicon reads them as contrary findings; their own words
+    # (rare in the corpus) no longer pull the answer towards any sentence that happens to use them.
+    answer = assistant.ask("Is there any study where self-compassion looked like a bad thing for trainees?", persona="therapist")
+    assert 44 in {c.ref for c in answer.citations}, answer.answer[:300]  # Tigranyan et al.: contrary to expectations
