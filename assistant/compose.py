@@ -21,6 +21,10 @@ CONTRAST_CUE = re.compile(
     re.IGNORECASE,
 )
 _DEFINITION_CUE = re.compile(r"\b(entails|refers to|involves|is defined|defined as|definition|is referred)\b", re.IGNORECASE)
+# "Over what time period?", "which years?": a span of years answers it.
+_ASKS_SPAN = re.compile(r"\b((what|which) (time )?(period|years?|dates?)|time ?(period|frame|span)|date range|how recent)\b", re.I)
+_YEAR_SPAN = re.compile(r"\b(?:19|20)\d{2}\b[^.;]{0,40}?\b(?:to|until|through|and)\b[^.;]{0,25}?\b(?:19|20)\d{2}\b|"
+                        r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)?\d{2}\b")
 _ANSWER_TYPES = [
     (re.compile(r"\b(effect sizes?|cohen)", re.I), re.compile(r"\bd\s*[=>]\s*[-−]?\d|\bd\s*\$?\s*[>=]")),
     (re.compile(r"\bcorrelat", re.I), re.compile(r"\br\s*=\s*[-−]?\.?\d")),
@@ -30,6 +34,7 @@ _ANSWER_TYPES = [
                 r"\b(twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)[\w-]*\b", re.I)),
     (re.compile(r"\b(how long|duration|how often|how much time)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?[- ]?(weeks?|months?|hours?|minutes?|min|days?)\b", re.I)),
+    (_ASKS_SPAN, _YEAR_SPAN),
 ]
 ENTITY_BONUS = 0.1
 FINDING_BONUS = 0.06
@@ -130,6 +135,8 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
             if asked.search(read.clean.text) and answer.search(sentence.text):
                 bonus += 0.3
                 break
+    elif _ASKS_SPAN.search(read.clean.text) and _YEAR_SPAN.search(sentence.text):
+        bonus += 0.3  # a span of years answers "over what period?" whatever the question's route
     if read.route == "definition" and _DEFINITION_CUE.search(sentence.text):
         bonus += 0.2
     if read.route == "contrast" and CONTRAST_CUE.search(sentence.text):
