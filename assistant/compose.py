@@ -30,7 +30,8 @@ _ANSWER_TYPES = [
     (re.compile(r"\bcorrelat", re.I), re.compile(r"\br\s*=\s*[-−]?\.?\d")),
     (re.compile(r"\b(variance|percent\w*|share|proportion|how much of)\b|%", re.I), re.compile(r"\d\s?%")),
     (re.compile(r"\b(how many|number of|sample size|how big|how large)\b", re.I),
-     re.compile(r"\b[nN]\s*=\s*\d+|\b\d+\s+(\w+\s+)?(participants|psychologists|trainees|therapists|counsel\w+|students|people|professionals|records|studies|publications|articles)\b|"
+     # A count of people or papers: "N = 54", "54 student counsellors", "243 Dutch adults", "1,912 titles".
+     re.compile(r"\b[nN]\s*=\s*\d+|\b\d[\d,]*\s+([\w-]+\s+){0,2}[a-z-]+(s|ren|ople)\b|"
                 r"\b(twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)[\w-]*\b", re.I)),
     (re.compile(r"\b(how long|duration|how often|how much time)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?[- ]?(weeks?|months?|hours?|minutes?|min|days?)\b", re.I)),
