@@ -28,7 +28,9 @@ _YEAR_SPAN = re.compile(r"\b(?:19|20)\d{2}\b[^.;]{0,40}?\b(?:to|until|through|an
 _ANSWER_TYPES = [
     (re.compile(r"\b(effect sizes?|cohen)", re.I), re.compile(r"\bd\s*[=>]\s*[-−]?\d|\bd\s*\$?\s*[>=]")),
     (re.compile(r"\bcorrelat", re.I), re.compile(r"\br\s*=\s*[-−]?\.?\d")),
-    (re.compile(r"\b(variance|percent\w*|share|proportion|how much of)\b|%", re.I), re.compile(r"\d\s?%")),
+    # Attrition is reported as a share ("dropout 26%"), however the question asks for it ("how many dropped out?").
+    (re.compile(r"\b(variance|percent\w*|share|proportion|how much of|drop(ped)?[- ]?outs?|attrition|withdr[ae]w\w*)\b|%", re.I),
+     re.compile(r"\d\s?%")),
     (re.compile(r"\b(how many|number of|sample size|how big|how large)\b", re.I),
      # A count of people or papers: "N = 54", "54 student counsellors", "243 Dutch adults", "1,912 titles".
      re.compile(r"\b[nN]\s*=\s*\d+|\b\d[\d,]*\s+([\w-]+\s+){0,2}[a-z-]+(s|ren|ople)\b|"
