@@ -319,7 +319,7 @@ class Assistant:
         own_floor = floor * 0.7 if _ABOUT_REVIEW.search(read.clean.text) and not focus else floor
         # A question about the review's own work may take more of its own sentences (no extra sources).
         points = [c for c in chosen[1:] if c.score >= (own_floor if not c.refs else floor)]
-        if lead and lead.refs and read.route in ("fact", "numeric"):
+        if lead and lead.refs and read.route in ("fact", "numeric") and not points_at_several_studies(read.clean.text):
             # A pointed question is about one study: other studies only when they score nearly as well.
             points = [c for c in points if set(c.refs) <= set(lead.refs) or c.score >= lead.score * 0.95]
         if lead and lead.refs and (focus or all(set(c.refs) <= set(lead.refs) for c in points)):

@@ -350,3 +350,10 @@ def test_a_question_for_a_period_is_answered_with_the_span_of_years(review2_assi
     answer = review2_assistant.ask("Which databases were searched and over what time period?", persona="researcher")
     opening = answer.answer.split("\n\n")[0]
     assert "2000" in opening and "2023" in opening and "SPORTDiscus" in opening, opening
+
+
+def test_a_pointed_question_about_the_programmes_in_general_reaches_several_studies(review2_assistant) -> None:
+    answer = review2_assistant.ask("my patient is scared of falling - were there falls or injuries in these exercise programmes?",
+                                   persona="therapist")
+    # The Dutch trial's falls without injury and the nursing-home trial's fractured wrist.
+    assert len({c.ref for c in answer.citations if c.ref}) >= 2 and "wrist" in answer.answer, answer.answer[:400]
