@@ -199,9 +199,28 @@ class Assistant:
             # The studies asked about, or else the one the answer leads with.
             markdown, citations = self._with_reference_entries(focus or [c.ref for c in citations[:1] if c.ref],
                                                                markdown, citations)
+        if not (named or meant) and (missing := self._unmentioned(read)):
+            # Partly covered: what the corpus has is answered above, and what it lacks is said plainly.
+            markdown += (f"\n\n_Not in the evidence: the review and the abstracts it cites never mention {', '.join(missing)}; "
+                         "the answer above covers the rest of the question._")
         if read.clean.notes:
             markdown = "\n\n".join(["_" + " ".join(read.clean.notes) + "_", markdown])
         return self._answer(id, read, markdown, citations, kept, False, evidence, started, retrieve_ms, compose_started)
+
+    def _unmentioned(self, read: ReadQuestion) -> list[str]:
+        """Words of an answered question that the corpus never uses and that carry part of its
+        meaning ("yoga" in "would a yoga class do as much as the MSC course?"), as the asker wrote them.
+        Not asked of a question about a study it names or describes: there such a word is how the
+        asker names it ("the Swedish online trial")."""
+        if self._mostly_foreign(read.clean.text):
+            return []
+        # English words only: a word of another language ("autores") is no topic the corpus lacks.
+        unknown = [w for w in self.unknown_terms(read) if not self._names_a_reference(w)
+                   and all(self.speller.is_english(p) for p in re.split(r"[-'’]", w) if p)]
+        if not unknown or self.meaning_carried(read.context, unknown) <= self.settings.answer.unknown_meaning_max:
+            return []
+        written = {w.lower(): w for w in re.findall(r"[\w'’-]+", read.clean.text)}
+        return [f"“{written.get(w, w)}”" for w in unknown[:3]]
 
     def _asks_whole_review(self, read: ReadQuestion) -> bool:
         """A request for a summary that names no topic ("what's the bottom line?", "tl;dr?"): it

@@ -357,3 +357,12 @@ def test_a_pointed_question_about_the_programmes_in_general_reaches_several_stud
                                    persona="therapist")
     # The Dutch trial's falls without injury and the nursing-home trial's fractured wrist.
     assert len({c.ref for c in answer.citations if c.ref}) >= 2 and "wrist" in answer.answer, answer.answer[:400]
+
+
+def test_an_answer_to_a_partly_covered_question_says_plainly_what_is_not_covered(review2_assistant) -> None:
+    answer = review2_assistant.ask("Can you give me an overview of dance-based exercise programmes for depression in older adults?",
+                                   persona="educator")
+    assert answer.abstained or ("Not in the evidence" in answer.answer and "dance-based" in answer.answer), answer.answer[-300:]
+    # A word by which the asker names a study the review cites is no gap ("the Danish trial").
+    named = review2_assistant.ask("What did the Danish trial find?", persona="researcher")
+    assert "Not in the evidence" not in named.answer
