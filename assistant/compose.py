@@ -41,7 +41,7 @@ _ANSWER_TYPES = [
 ]
 ENTITY_BONUS = 0.1
 FINDING_BONUS = 0.06
-# A word that frames the question or says colloquially what an expansion says counts as an expansion does.
+# A word that says colloquially what a lexicon expansion says counts as the expansion does.
 FORM_WEIGHT = 0.5
 METHOD_PENALTY = 0.15
 _NUMBER = re.compile(r"\d")

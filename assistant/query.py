@@ -108,8 +108,8 @@ class ReadQuestion:
     expansions: tuple[str, ...] = field(default=())
     is_followup: bool = False
     entities: tuple[str, ...] = field(default=())  # glossary abbreviations the question names (MSC, CBI, ...)
-    # Tokens that frame the question ("something", "look") or say in everyday words what an
-    # expansion says in the review's ("bad thing"): they name no topic of their own.
+    # Tokens that say in everyday words what a lexicon expansion says in the review's ("something
+    # bad", "did not look good"): the expansion carries their meaning.
     form_tokens: frozenset[str] = field(default=frozenset())
 
 
@@ -325,8 +325,8 @@ def read_question(
     context = " ".join([*history[-2:], clean.text]) if followup else clean.text
     lists = words or WordLists.load()
     expansions = expand_terms(context, glossary or {}, lists.lexicon)
-    everyday = set(tokenize(" ".join(lexicon_words(clean.text, lists.lexicon)))) - set(tokenize(" ".join(expansions)))
-    form = {t for t in tokenize(clean.text) if t in lists.framing} | everyday
+    # Framing words keep their weight: "in total" or "took part" still tell one count from another.
+    form = set(tokenize(" ".join(lexicon_words(clean.text, lists.lexicon)))) - set(tokenize(" ".join(expansions)))
     return ReadQuestion(
         clean=clean,
         route=route,
