@@ -226,7 +226,7 @@ class Assistant:
         """A request for a summary that names no topic ("what's the bottom line?", "tl;dr?"): it
         asks what the review as a whole concludes."""
         return (read.route == "overview" and not read.is_followup
-                and not self._has_topic(without_summary_request(read.clean.text)))
+                and (bool(_WHOLE_REVIEW.search(read.clean.text)) or not self._has_topic(without_summary_request(read.clean.text))))
 
     def _has_topic(self, text: str) -> bool:
         """The text names a word of the corpus besides words that frame a question."""
@@ -1232,7 +1232,11 @@ _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:ll|re|ve|d|m))$|^(?:im|ive|id|i
                           r"hows|whos|wheres|theres|heres|lets|(?:do|does|did|is|are|was|were|has|have|had|ca|wo|could|"
                           r"would|should|must|need)nt)$", re.IGNORECASE)
 # How reviews word their exclusion criteria and the records they excluded.
-_EXCLUDES = re.compile(r"\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|\bwere not included\b", re.IGNORECASE)
+# "A summary of the whole review": whatever else the request names (its audience, a leaflet).
+_WHOLE_REVIEW = re.compile(r"\b(whole|entire|full) (review|paper|article)\b|\b(review|paper) as a whole\b", re.IGNORECASE)
+# A criterion that shut studies out, not a limitation's guess that the search "may have excluded" some.
+_EXCLUDES = re.compile(r"(?<!may have )(?<!might have )(?<!could have )\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|"
+                       r"\bwere not included\b", re.IGNORECASE)
 _ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
 _ASKS_AIM = re.compile(r"\b(aims?|aimed|purpose|goals?|why (did|was|were)|rationale|background|motivat\w*|set out)\b", re.IGNORECASE)

@@ -129,6 +129,7 @@ DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(mediat\w*|moderat\w*|mechanisms?)\b", lambda r: bool(r.cell("mediation").strip())),
     (r"\b(cross-sectional|surveys?|correlational|questionnaire studies)\b", lambda r: r.design == "cross-sectional"),
     (r"\b(cohort|longitudinal|prospective)\b", lambda r: r.design == "longitudinal"),
+    (r"\b(observational|non-?experimental)\b", lambda r: r.design in ("cross-sectional", "longitudinal")),
     (r"\b(experimental|quasi-experimental|intervention studies|training studies|pre-post)\b", lambda r: r.design in _INTERVENTION_DESIGNS),
 ]
 _PROGRAM_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [

@@ -367,3 +367,16 @@ def test_an_answer_to_a_partly_covered_question_says_plainly_what_is_not_covered
     # A word by which the asker names a study the review cites is no gap ("the Danish trial").
     named = review2_assistant.ask("What did the Danish trial find?", persona="researcher")
     assert "Not in the evidence" not in named.answer
+
+
+def test_a_summary_of_the_whole_review_is_answered_from_its_conclusions_whoever_it_is_for(review2_assistant) -> None:
+    # "plain-language" stands only in a limitation ("limiting the search to three languages ... may
+    # have excluded relevant studies"): a guess about the search, not a criterion that shut studies out.
+    answer = review2_assistant.ask("Give me a plain-language summary of the whole review for a patient leaflet.")
+    assert not answer.abstained and answer.citations and answer.citations[0].ref == 0, answer.answer[:300]
+
+
+def test_observational_studies_are_the_cross_sectional_and_cohort_ones(review2_assistant) -> None:
+    answer = review2_assistant.ask("Which observational studies were included?", persona="researcher")
+    observational = {s.ref for s in review2_assistant.model.studies if s.design in ("cross-sectional", "longitudinal")}
+    assert observational and {c.ref for c in answer.citations if c.ref} == observational, answer.answer[:300]
