@@ -50,6 +50,10 @@ _METHOD_CUE = re.compile(r"\b(this (pilot |qualitative |quantitative |cross-sect
                          r"^(qualitative|quantitative|cross-sectional|pilot|controlled)? ?(study|survey|evaluation) of|aim(ed)? (was|to)|sought to|is rising|"
                          r"few studies|little (is known|research)|remains? (unclear|unknown)|are both (stressed|important)|were recruited|(were|was) eligible|completed (the|a|an)|design with|participants were|was measured|were measured|questionnaires? (were|was)|research design)\b", re.IGNORECASE)
 _NUMBER_WORD = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b", re.IGNORECASE)
+# A digest's note on its source ("The available abstract is truncated and gives no sample size.")
+# says what the abstract lacks, not what a study found.
+_ABOUT_THE_ABSTRACT = re.compile(r"\s*\(?(the|this) (available |full |stored |published )?(copy of the )?(abstract|digest)\b|"
+                                 r"\s*this [\w -]{0,40} has no abstract\b", re.IGNORECASE)
 # Sentences about the review's own layout ("Table 4 summarizes ...") make poor claims.
 _META = re.compile(r"\b(Table \d (summarizes|provides)|this section|[Ww]e review|[Bb]elow,|as presented in|is presented below)\b")
 # Instruments cited as references (scales, manuals), not studies of professionals.
@@ -148,7 +152,7 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
         bonus -= 0.1  # fragments and bare cells make poor claims
     if read.entities and any(re.search(rf"(?<![\w-]){re.escape(e)}(?![\w-])", sentence.text) for e in read.entities):
         bonus += ENTITY_BONUS  # the programme or scale the question names
-    if _META.search(sentence.text):
+    if _META.search(sentence.text) or _ABOUT_THE_ABSTRACT.match(sentence.text):
         bonus -= 0.3
     if read.route != "numeric":
         # What a study found answers more questions than how it was run.

@@ -589,3 +589,9 @@ def test_everyday_and_framing_words_do_not_outweigh_what_the_question_asks(assis
     # (rare in the corpus) no longer pull the answer towards any sentence that happens to use them.
     answer = assistant.ask("Is there any study where self-compassion looked like a bad thing for trainees?", persona="therapist")
     assert 44 in {c.ref for c in answer.citations}, answer.answer[:300]  # Tigranyan et al.: contrary to expectations
+
+
+def test_a_digests_note_on_its_source_is_no_finding(assistant):
+    # "The available abstract is truncated and gives no sample size." had led this answer.
+    answer = assistant.ask("Give me the gist of what the review found about burnout.", persona="therapist")
+    assert "abstract" not in answer.answer.split("\n\n")[0].lower() and "burnout" in answer.answer.split("\n\n")[0], answer.answer[:300]
