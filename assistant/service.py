@@ -1233,7 +1233,8 @@ _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:ll|re|ve|d|m))$|^(?:im|ive|id|i
                           r"would|should|must|need)nt)$", re.IGNORECASE)
 # How reviews word their exclusion criteria and the records they excluded.
 # "A summary of the whole review": whatever else the request names (its audience, a leaflet).
-_WHOLE_REVIEW = re.compile(r"\b(whole|entire|full) (review|paper|article)\b|\b(review|paper) as a whole\b", re.IGNORECASE)
+_WHOLE_REVIEW = re.compile(r"\b(whole|entire|full) (review|paper|article)\b|\b(review|paper) as a whole\b|"
+                           r"\b(the|this) (review|paper)['’]s (results|findings|conclusions)\b", re.IGNORECASE)
 # A criterion that shut studies out, not a limitation's guess that the search "may have excluded" some.
 _EXCLUDES = re.compile(r"(?<!may have )(?<!might have )(?<!could have )\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|"
                        r"\bwere not included\b", re.IGNORECASE)

@@ -380,3 +380,15 @@ def test_observational_studies_are_the_cross_sectional_and_cohort_ones(review2_a
     answer = review2_assistant.ask("Which observational studies were included?", persona="researcher")
     observational = {s.ref for s in review2_assistant.model.studies if s.design in ("cross-sectional", "longitudinal")}
     assert observational and {c.ref for c in answer.citations if c.ref} == observational, answer.answer[:300]
+
+
+@pytest.mark.parametrize("question", [
+    "Write me a short abstract-style summary of the review's results.",
+    "Give me an executive summary of the evidence on adherence.",
+    "Could you give me a one-paragraph synthesis of the evidence for my thesis introduction?",
+])
+def test_a_summary_asked_for_in_any_form_or_for_any_purpose_is_answered(review2_assistant, question) -> None:
+    answer = review2_assistant.ask(question, persona="educator")
+    assert not answer.abstained and answer.citations, answer.answer[:300]
+    # The request's own word "summary" is no SF-36 "component summary".
+    assert "component summary" not in answer.answer.split("\n\n")[0], answer.answer[:300]
