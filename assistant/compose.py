@@ -123,6 +123,8 @@ def query_weights(read: ReadQuestion, idf: dict[str, float]) -> dict[str, float]
     for token in tokenize(read.context):
         weights[token] = 0.5 * idf.get(token, 1.0)  # a follow-up's earlier question counts half
     for token in tokenize(read.clean.text):
+        if token in read.request_tokens:
+            continue
         share = FORM_WEIGHT if token in read.form_tokens else 1.0
         weights[token] = max(weights.get(token, 0.0), share * idf.get(token, 1.0))
     for token in tokenize(" ".join(read.expansions)):

@@ -111,6 +111,8 @@ class ReadQuestion:
     # Tokens that say in everyday words what a lexicon expansion says in the review's ("something
     # bad", "did not look good"): the expansion carries their meaning.
     form_tokens: frozenset[str] = field(default=frozenset())
+    # Tokens asking for a summary or saying what it is for ("executive summary", "for a newsletter"): they weigh nothing.
+    request_tokens: frozenset[str] = field(default=frozenset())
 
 
 def strip_markup(text: str) -> str:
@@ -149,7 +151,7 @@ _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
     ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),
     ("numeric", re.compile(r"\b(how many|how much|(share|proportion|fraction) of|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
     ("definition", re.compile(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b")),
-    ("overview", re.compile(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|executive summary|synthes[ie][sz]e?|abstract-style|one-paragraph|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what (does|do) (the|this) (review|paper|article|authors?) (say|conclude|find)|conclusions?|big picture|take[- ]?home|(key )?takeaways?|bottom line|gist|tl;? ?dr|in a nutshell|sum (it |this |that )?up|recap|upshot)\b")),
+    ("overview", re.compile(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|executive summary|synthes[ie][sz]e?|abstract-style|one-paragraph|headlines?|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what (does|do) (the|this) (review|paper|article|authors?) (say|conclude|find)|conclusions?|big picture|take[- ]?home|(key )?takeaways?|bottom line|gist|tl;? ?dr|in a nutshell|sum (it |this |that )?up|recap|upshot)\b")),
     ("effect", re.compile(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b")),
 )
 # "What is the effect of ..." asks about findings, not a definition.
@@ -165,16 +167,25 @@ _SHARE_OF = re.compile(r"\b(share|proportion|percentage|fraction|per ?cent|how m
 _OVERVIEW = dict(_ROUTES)["overview"]
 
 
+# What the answer is for: a document or event ("for a staff newsletter", "for my slides") or an
+# audience of roles ("for hospital managers"). Its words name no topic of the question.
+_PURPOSE = re.compile(r"\bfor (?:a|an|my|our|the|some|your)?\s*(?:[\w-]+\s+){0,2}(?:slides?|lectures?|talks?|class(?:es)?|"
+                      r"seminars?|handouts?|newsletters?|leaflets?|thes[ie]s|dissertations?|essays?|assignments?|presentations?|"
+                      r"posters?|meetings?|managers?|colleagues?|board|committee)\b")
+
+
 def without_summary_request(question: str) -> str:
-    """The question without the words asking for a summary ("what's the bottom line", "sum it up"):
-    what remains names its topic, if it has one."""
-    return _OVERVIEW.sub(" ", question.lower())
+    """The question without the words asking for a summary ("what's the bottom line", "sum it up")
+    or saying what it is for ("for hospital managers"): what remains names its topic, if it has one."""
+    return _PURPOSE.sub(" ", _OVERVIEW.sub(" ", question.lower()))
 
 
 def summary_request_words(question: str) -> set[str]:
-    """The lower-cased words asking for a summary ("sum", "up" of "sum up the risk of bias"): they
-    name the answer's form, never a topic the corpus could lack."""
-    return {w for m in _OVERVIEW.finditer(question.lower()) for w in re.findall(r"[a-z0-9'-]+", m.group(0))}
+    """The lower-cased words asking for a summary ("sum", "up" of "sum up the risk of bias") or
+    saying what the answer is for ("staff", "newsletter"): they name the answer's form or use,
+    never a topic the corpus could lack."""
+    lowered = question.lower()
+    return {w for pattern in (_OVERVIEW, _PURPOSE) for m in pattern.finditer(lowered) for w in re.findall(r"[a-z0-9'-]+", m.group(0))}
 
 
 def classify_route(question: str) -> Route:
@@ -326,9 +337,10 @@ def read_question(
     lists = words or WordLists.load()
     expansions = expand_terms(context, glossary or {}, lists.lexicon)
     # Framing words keep their weight: "in total" or "took part" still tell one count from another.
-    # A request for a summary names the answer's form: its "summary" is no SF-36 component summary.
-    said = lexicon_words(clean.text, lists.lexicon) | summary_request_words(clean.text)
-    form = set(tokenize(" ".join(said))) - set(tokenize(" ".join(expansions)))
+    form = set(tokenize(" ".join(lexicon_words(clean.text, lists.lexicon)))) - set(tokenize(" ".join(expansions)))
+    # A request for a summary names the answer's form and use: its "executive summary" is no
+    # "executive control", its "for hospital managers" no hospital.
+    request = set(tokenize(" ".join(summary_request_words(clean.text)))) - set(tokenize(" ".join(expansions)))
     return ReadQuestion(
         clean=clean,
         route=route,
@@ -339,4 +351,5 @@ def read_question(
         entities=named_entities(clean.text, glossary or {}),
         is_followup=followup,
         form_tokens=frozenset(form),
+        request_tokens=frozenset(request),
     )

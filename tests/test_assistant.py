@@ -595,3 +595,13 @@ def test_a_digests_note_on_its_source_is_no_finding(assistant):
     # "The available abstract is truncated and gives no sample size." had led this answer.
     answer = assistant.ask("Give me the gist of what the review found about burnout.", persona="therapist")
     assert "abstract" not in answer.answer.split("\n\n")[0].lower() and "burnout" in answer.answer.split("\n\n")[0], answer.answer[:300]
+
+
+def test_what_a_summary_is_for_names_no_topic(assistant):
+    # "for a staff newsletter", "for hospital managers": the answer's use, not what it is about.
+    newsletter = assistant.ask("Summarise the evidence on compassion fatigue for a staff newsletter.", persona="educator")
+    assert not newsletter.abstained and newsletter.citations, newsletter.answer[:300]
+    managers = assistant.ask("How would you summarise the review for hospital managers?", persona="educator")
+    assert not managers.abstained and managers.citations[0].ref == 0, managers.answer[:300]  # the review's own conclusions
+    headline = assistant.ask("Can you give me the headline findings?", persona="educator")
+    assert not headline.abstained, headline.answer[:300]
