@@ -169,9 +169,13 @@ _OVERVIEW = dict(_ROUTES)["overview"]
 
 # What the answer is for: a document or event ("for a staff newsletter", "for my slides") or an
 # audience of roles ("for hospital managers"). Its words name no topic of the question.
-_PURPOSE = re.compile(r"\bfor (?:a|an|my|our|the|some|your)?\s*(?:[\w-]+\s+){0,2}(?:slides?|lectures?|talks?|class(?:es)?|"
+_PURPOSE = re.compile(r"(?i)\bfor (?:a|an|my|our|the|some|your)?\s*(?:[\w-]+\s+){0,2}(?:slides?|lectures?|talks?|class(?:es)?|"
                       r"seminars?|handouts?|newsletters?|leaflets?|thes[ie]s|dissertations?|essays?|assignments?|presentations?|"
                       r"posters?|meetings?|managers?|colleagues?|board|committee)\b")
+
+
+# Summary requests that are only a shape, never a topic a passage could share.
+_FORM_ONLY = re.compile(r"\b(executive summary|abstract-style|one-paragraph|headlines?|in a nutshell|tl;? ?dr)\b", re.IGNORECASE)
 
 
 def without_summary_request(question: str) -> str:
@@ -345,7 +349,9 @@ def read_question(
         clean=clean,
         route=route,
         persona=infer_persona(clean.text or clean.shown, persona),
-        search_text=" ".join([context, *expansions]).strip(),
+        # What the answer is for and how it is shaped ("for a staff newsletter", "an executive
+        # summary") are left out of the search: they would find passages using those words.
+        search_text=" ".join([_FORM_ONLY.sub(" ", _PURPOSE.sub(" ", context)), *expansions]).strip(),
         context=context,
         expansions=expansions,
         entities=named_entities(clean.text, glossary or {}),

@@ -605,3 +605,6 @@ def test_what_a_summary_is_for_names_no_topic(assistant):
     assert not managers.abstained and managers.citations[0].ref == 0, managers.answer[:300]  # the review's own conclusions
     headline = assistant.ask("Can you give me the headline findings?", persona="educator")
     assert not headline.abstained, headline.answer[:300]
+    # Nor is a summary's shape searched for: an "executive summary" finds no "executive control".
+    executive = assistant.ask("Give me an executive summary of the evidence on burnout.", persona="educator")
+    assert "executive" not in executive.answer.lower(), executive.answer[:300]
