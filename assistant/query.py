@@ -151,13 +151,13 @@ _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
     ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),
     ("numeric", re.compile(r"\b(how many|how much|(share|proportion|fraction) of|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
     ("definition", re.compile(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b")),
-    ("overview", re.compile(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|executive summary|synthes[ie][sz]e?|abstract-style|one-paragraph|headlines?|in general|overall|main (findings|points|conclusions)|key (findings|messages|points)|what (does|do) (the|this) (review|paper|article|authors?) (say|conclude|find)|conclusions?|big picture|take[- ]?home|(key )?takeaways?|bottom line|gist|tl;? ?dr|in a nutshell|sum (it |this |that )?up|recap|upshot)\b")),
+    ("overview", re.compile(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|executive summary|synthes[ie][sz]e?|abstract-style|one-paragraph|headlines?|in general|overall|(main|key|most important|important|principal|major|top) (findings|results|points|messages|conclusions)|consensus|verdict|what (does|do) (the|this) (review|paper|article|authors?) (say|conclude|find)|conclusions?|big picture|take[- ]?home|(key )?takeaways?|bottom line|gist|tl;? ?dr|in a nutshell|sum (it |this |that )?up|recap|upshot)\b")),
     ("effect", re.compile(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b")),
 )
 # "What is the effect of ..." asks about findings, not a definition.
 # Nor does "what's the bottom line?", a request for a summary.
 _NOT_DEFINITION = re.compile(r"\b(find|found|effect|show|result|(best|better|worst|worse|most|least)\b|differen|compar|"
-                             r"bottom line|gist|takeaways?\b|upshot|big picture|take[- ]?home|tl;? ?dr\b|conclu|summar|overview)")
+                             r"bottom line|gist|takeaways?\b|upshot|big picture|take[- ]?home|tl;? ?dr\b|conclu|summar|overview|consensus|verdict)")
 
 
 # "What share of the RCTs ...", "how many of the trials ...": a number about studies, not a list of them.

@@ -392,3 +392,13 @@ def test_a_summary_asked_for_in_any_form_or_for_any_purpose_is_answered(review2_
     assert not answer.abstained and answer.citations, answer.answer[:300]
     # The request's own word "summary" is no SF-36 "component summary".
     assert "component summary" not in answer.answer.split("\n\n")[0], answer.answer[:300]
+
+
+@pytest.mark.parametrize("question", ["What's the consensus in this literature?",
+                                      "What are the three most important findings of this review?"])
+def test_asking_for_the_consensus_or_the_most_important_findings_is_a_summary_request(review2_assistant, question) -> None:
+    from assistant.query import classify_route
+
+    assert classify_route(question) == "overview"
+    answer = review2_assistant.ask(question, persona="educator")
+    assert not answer.abstained and answer.citations[0].ref == 0, answer.answer[:300]  # the review's own conclusions
