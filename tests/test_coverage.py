@@ -386,6 +386,7 @@ def test_observational_studies_are_the_cross_sectional_and_cohort_ones(review2_a
     "Write me a short abstract-style summary of the review's results.",
     "Give me an executive summary of the evidence on adherence.",
     "Could you give me a one-paragraph synthesis of the evidence for my thesis introduction?",
+    "Summarise what the review says about antidepressant users.",  # "users" names people, not a topic
 ])
 def test_a_summary_asked_for_in_any_form_or_for_any_purpose_is_answered(review2_assistant, question) -> None:
     answer = review2_assistant.ask(question, persona="educator")
