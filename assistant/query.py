@@ -144,6 +144,8 @@ def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:
 
 
 # Routes in the order they are tried; the first whose pattern matches wins.
+# Requests for a summary that name only its shape: a route's cue, and never searched for.
+_SHAPES = r"executive summary|abstract-style|one-paragraph|headlines?|in a nutshell|tl;? ?dr"
 _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
     ("list", re.compile(r"\bwhich\b(\s+(of|the|[\w-]+)){0,5}\s+(studies|papers|trials|rcts)\b|\b(which|what) authors\b|\b(which(?!\s+works?\s+(better|best|more|less|well)\b)|what(?!\s+works\b)|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works(?!\s+(?:better|best|well|more|less)\b)|surveys|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bwhich\b(\s+(of|the|[\w-]+)){0,3}\s+(programmes|programs|interventions|cohorts|experiments)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b"
                         # "Put the four training studies into a table": the studies themselves, laid out.
@@ -151,7 +153,7 @@ _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
     ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),
     ("numeric", re.compile(r"\b(how many|how much|(share|proportion|fraction) of|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
     ("definition", re.compile(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b")),
-    ("overview", re.compile(r"\b(in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|executive summary|synthes[ie][sz]e?|abstract-style|one-paragraph|headlines?|in general|overall|(main|key|most important|important|principal|major|top) (findings|results|points|messages|conclusions)|consensus|verdict|what (does|do) (the|this) (review|paper|article|authors?) (say|conclude|find)|conclusions?|big picture|take[- ]?home|(key )?takeaways?|bottom line|gist|tl;? ?dr|in a nutshell|sum (it |this |that )?up|recap|upshot)\b")),
+    ("overview", re.compile(r"\b(" + _SHAPES + r"|in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|synthes[ie][sz]e?|in general|overall|(main|key|most important|important|principal|major|top) (findings|results|points|messages|conclusions)|consensus|verdict|what (does|do) (the|this) (review|paper|article|authors?) (say|conclude|find)|conclusions?|big picture|take[- ]?home|(key )?takeaways?|bottom line|gist|sum (it |this |that )?up|recap|upshot)\b")),
     ("effect", re.compile(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b")),
 )
 # "What is the effect of ..." asks about findings, not a definition.
@@ -175,7 +177,7 @@ _PURPOSE = re.compile(r"(?i)\bfor (?:a|an|my|our|the|some|your)?\s*(?:[\w-]+\s+)
 
 
 # Summary requests that are only a shape, never a topic a passage could share.
-_FORM_ONLY = re.compile(r"\b(executive summary|abstract-style|one-paragraph|headlines?|in a nutshell|tl;? ?dr)\b", re.IGNORECASE)
+_FORM_ONLY = re.compile(r"\b(" + _SHAPES + r")\b", re.IGNORECASE)
 
 
 def without_summary_request(question: str) -> str:
@@ -341,10 +343,11 @@ def read_question(
     lists = words or WordLists.load()
     expansions = expand_terms(context, glossary or {}, lists.lexicon)
     # Framing words keep their weight: "in total" or "took part" still tell one count from another.
-    form = set(tokenize(" ".join(lexicon_words(clean.text, lists.lexicon)))) - set(tokenize(" ".join(expansions)))
+    expanded = set(tokenize(" ".join(expansions)))
+    form = set(tokenize(" ".join(lexicon_words(clean.text, lists.lexicon)))) - expanded
     # A request for a summary names the answer's form and use: its "executive summary" is no
     # "executive control", its "for hospital managers" no hospital.
-    request = set(tokenize(" ".join(summary_request_words(clean.text)))) - set(tokenize(" ".join(expansions)))
+    request = set(tokenize(" ".join(summary_request_words(clean.text)))) - expanded
     return ReadQuestion(
         clean=clean,
         route=route,

@@ -85,6 +85,7 @@ class Assistant:
         self._fact_kinds = {claim_from_sentence(*self._sentence_at[f.text], 0.0).quote: f.kind
                             for f in (index.model.facts if index.model else ()) if f.text in self._sentence_at}
         self._passage_tokens: dict[str, frozenset[str]] = {}
+        self._understood_words: dict[str, frozenset[str]] = {}
         self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
         self._profile_vectors = None  # (refs, matrix) of the studies' profiles, embedded on first use
@@ -155,10 +156,7 @@ class Assistant:
         retrieve_started = time.perf_counter()
         named, unknown_named = named_studies(read.clean.text, self.references, self.known_words)
         if len(named) >= 2 and self.model is not None and len({self.library.label(r) for r in named}) == 1:
-            # "Beaumont et al. (2016), the quantitative survey": two papers share the name, and
-            # the rest of the question tells which (else it is about both).
-            alike = [s for s in self.model.studies if s.ref in named]
-            named = described_study(read.clean.text, alike, samples=self._samples) or named
+            named = self._one_namesake(read.clean.text, named)
         by_name = named
         meant: tuple[int, ...] = ()
         if not unknown_named and self.model is not None:
@@ -503,9 +501,7 @@ class Assistant:
         for side in sides:
             by_name, _ = named_studies(side, self.references, self.known_words)
             if len(by_name) > 1:
-                # Two papers under one name ("Beaumont et al. 2016"): the side's words choose, else both.
-                alike = [s for s in self.model.studies if s.ref in by_name]
-                study = described_study(side, alike, side=True, samples=self._samples) or by_name
+                study = self._one_namesake(side, by_name, side=True)
             else:
                 study = by_name or described_study(side, self.model.studies, side=True, samples=self._samples)
             found += [r for r in study if r not in found]
@@ -517,6 +513,12 @@ class Assistant:
             others = [s for s in self.model.studies if s.ref not in found]
             found += [r for r in described_study(side, others, side=True, samples=self._samples) if r not in found]
         return tuple(found)
+
+    def _one_namesake(self, text: str, refs: Sequence[int], *, side: bool = False) -> tuple[int, ...]:
+        """Of papers named alike ("Beaumont et al. (2016)" is a survey and a workshop evaluation),
+        the one the rest of the text describes ("the quantitative survey"); all of them otherwise."""
+        alike = [s for s in self.model.studies if s.ref in refs]
+        return described_study(text, alike, side=side, samples=self._samples) or tuple(refs)
 
     def _with_enumerations(self, lead: Claim | None, points: list[Claim]) -> list[Claim]:
         """A sentence that announces a list ("This review has several limitations.") is followed
@@ -921,7 +923,7 @@ class Assistant:
         excluded if they focused on people with dementia"): the review has no evidence on it by design."""
         if _ASKS_SELECTION.search(read.clean.text):
             return None  # a question about the selection itself is answered from those sentences
-        understood = lexicon_words(read.clean.text, self._lexicon_here) | summary_request_words(read.clean.text)
+        understood = self._understood(read.clean.text)
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing and t in self.known_words]
             if not tokens or word.lower() in understood or self._names_a_reference(word):
@@ -954,7 +956,7 @@ class Assistant:
         # A description names a study's facets in its own forms ("Australian" for Australia).
         facets = sorted({t for ref in named if self.model is not None and (s := self.model.study(ref)) is not None
                          for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
-        understood = lexicon_words(read.clean.text, self._lexicon_here) | summary_request_words(read.clean.text)
+        understood = self._understood(read.clean.text)
         uncovered = []
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing]
@@ -966,6 +968,12 @@ class Assistant:
             if not any(t in passage for ts in forms for t in ts for passage in near) and not any(_shares_start(t, facets) for t in tokens):
                 uncovered.append(word)
         return uncovered
+
+    def _understood(self, text: str) -> frozenset[str]:
+        """The words of a question the everyday lexicon reads here or that ask for a summary, read
+        once per question: the scope, coverage and unknown-word checks all ask for them."""
+        return _remembered(self._understood_words, text, 1024,
+                           lambda: frozenset(lexicon_words(text, self._lexicon_here) | summary_request_words(text)))
 
     def _tokens_of(self, passage) -> frozenset[str]:
         """A passage's tokens, remembered (bounded): the same passages come back question after question."""
@@ -1002,7 +1010,7 @@ class Assistant:
 
     def unknown_terms(self, read: ReadQuestion) -> list[str]:
         """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
-        understood = lexicon_words(read.clean.text, self._lexicon_here) | summary_request_words(read.clean.text)
+        understood = self._understood(read.clean.text)
         words = re.findall(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]", read.clean.text.lower())
         acronyms = {w.lower() for w in re.findall(r"\b\w*[A-Z]\w*[A-Z]\w*\b", read.clean.text)}
         unknown = []

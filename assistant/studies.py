@@ -233,7 +233,8 @@ def by_first_author(question: str, studies: Sequence["Study"]) -> list["Study"]:
         surname = fold(re.split(r"\s+(?:et al|&|and)\b|\s*\(", study.label)[0].strip())
         if surname and any(fuzz.ratio(word, surname) >= 88 for word in capitalised):
             by_name.append(study)
-    return [s for s in by_name if s.year in years] or by_name if years else by_name
+    in_year = [s for s in by_name if s.year in years]
+    return in_year or by_name
 
 
 def described_study(question: str, studies: Sequence["Study"], *, side: bool = False,
@@ -246,8 +247,6 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
     meaning instead of words: `closest_study`. `samples`: each study's sample as its abstract
     describes it ("clinical psychologists and trainees in Hong Kong"), for the country the
     tables may leave out."""
-    from rapidfuzz import fuzz
-
     from ingest.tables import normalise_design
 
     if not studies or _MANY_STUDIES.search(question):
