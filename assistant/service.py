@@ -22,7 +22,7 @@ from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies, study_tokens
 from assistant.spelling import Speller, fold
-from assistant.studies import (DESIGN_FILTERS, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
+from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
 from assistant.retrieval_cache import retrieval_structures
 from ingest.citations import strip_markers
@@ -108,6 +108,7 @@ class Assistant:
                               if any(t in self.known_words for t in tokenize(meaning))}
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
+        self.authors = AuthorNames.of(index.references)
         self._surnames = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]{4,}", r.label.split("(")[0])}
         # Every word of the references' author labels, particles too ("van" of "Van Hoorn").
         self._label_words = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]+", r.label.split("(")[0])}
@@ -154,7 +155,7 @@ class Assistant:
                           abstained=read.clean.injected, timings_ms={"total": _ms(started)})
         previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
-        named, unknown_named = named_studies(read.clean.text, self.references, self.known_words)
+        named, unknown_named = named_studies(read.clean.text, self.authors)
         if len(named) >= 2 and self.model is not None and len({self.library.label(r) for r in named}) == 1:
             named = self._one_namesake(read.clean.text, named)
         by_name = named
@@ -499,7 +500,7 @@ class Assistant:
         found: list[int] = []
         unresolved = []
         for side in sides:
-            by_name, _ = named_studies(side, self.references, self.known_words)
+            by_name, _ = named_studies(side, self.authors)
             if len(by_name) > 1:
                 study = self._one_namesake(side, by_name, side=True)
             else:
@@ -809,7 +810,7 @@ class Assistant:
         if not earlier.citations:
             return refs, ()
         # A study the earlier question named or described is what "the sample" now points at.
-        named, _ = named_studies(earlier.question, self.references, self.known_words)
+        named, _ = named_studies(earlier.question, self.authors)
         if not named and self.model is not None:
             by_words, by_meaning = self._described(earlier.question)
             named = by_words or by_meaning

@@ -34,26 +34,37 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
-def named_studies(
-    question: str, references: Sequence[Reference], known_words: Iterable[str] = ()
-) -> tuple[tuple[int, ...], tuple[str, ...]]:
+@dataclass(frozen=True)
+class AuthorNames:
+    """A review's references by the surnames people name them with, built once when an index opens."""
+
+    references: tuple[Reference, ...]
+    first: Mapping[str, tuple[Reference, ...]]  # "X et al" names the first author
+    any: Mapping[str, tuple[Reference, ...]]
+
+    @classmethod
+    def of(cls, references: Sequence[Reference]) -> "AuthorNames":
+        first: dict[str, list[Reference]] = {}
+        anyone: dict[str, list[Reference]] = {}
+        for reference in references:
+            surnames = re.split(r"\s*&\s*", reference.label.split(" (")[0].replace(" et al.", ""))
+            for key in _surname_keys(surnames[0]):
+                first.setdefault(key, []).append(reference)
+            for surname in surnames:
+                for key in _surname_keys(surname):
+                    anyone.setdefault(key, []).append(reference)
+        frozen = lambda d: MappingProxyType({k: tuple(v) for k, v in d.items()})  # noqa: E731
+        return cls(tuple(references), frozen(first), frozen(anyone))
+
+
+def named_studies(question: str, names: AuthorNames) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Refs of the studies the question names, and names that match no reference of the review."""
-    known = set(known_words)
-    by_surname: dict[str, list[Reference]] = {}  # first authors ("X et al" names the first author)
-    by_any: dict[str, list[Reference]] = {}
-    for reference in references:
-        surnames = re.split(r"\s*&\s*", reference.label.split(" (")[0].replace(" et al.", ""))
-        for key in _surname_keys(surnames[0]):
-            by_surname.setdefault(key, []).append(reference)
-        for surname in surnames:
-            for key in _surname_keys(surname):
-                by_any.setdefault(key, []).append(reference)
     found: list[int] = []
     unknown: list[str] = []
     # A DOI names its reference exactly ("Which study has the DOI 10.5555/mbpr.2021.1002?").
     for match in DOI.finditer(question):
         doi = match.group("doi").rstrip(".,;?!)").lower()
-        refs = [r.ref for r in references if r.doi and r.doi.lower() == doi]
+        refs = [r.ref for r in names.references if r.doi and r.doi.lower() == doi]
         found += refs
         if not refs:
             unknown.append(f"DOI {doi}")
@@ -63,14 +74,14 @@ def named_studies(
         authorish = match.group("etal") or match.group("second") or (year and match.group("open"))
         if not authorish or fold(name) in _NOT_NAMES:
             continue
-        names = by_surname if match.group("etal") else by_any
-        candidates = names.get(fold(name), [])
+        by_name = names.first if match.group("etal") else names.any
+        candidates = list(by_name.get(fold(name), ()))
         if not candidates and len(name) >= 5:
             # A misprint or typo one edit from exactly one surname ("Kowalcyzk" for "Kowalczyk").
             from rapidfuzz.distance import OSA
 
-            close = [key for key in names if OSA.distance(fold(name), key) <= 1]
-            candidates = names[close[0]] if len(close) == 1 else []
+            close = [key for key in by_name if OSA.distance(fold(name), key) <= 1]
+            candidates = list(by_name[close[0]]) if len(close) == 1 else []
         if year:
             # "Finlay-Jones et al. 2015 (survey) and 2017 (online programme)": the later years are the same author's.
             more = _MORE_YEARS.match(question, match.end()).group(0)

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from assistant.evidence import evidence_rows
-from assistant.studies import named_studies
+from assistant.studies import AuthorNames, named_studies
 from common.settings import PROJECT_ROOT, Settings
 from ingest.index import read_corpus
 from ingest.tables import DESIGNS
@@ -44,8 +44,8 @@ def test_review2_reads_its_own_facts_references_and_studies(review2) -> None:
 def test_the_misprinted_author_still_names_its_study(review2) -> None:
     row = next(r for r in review2.study_records if r.label.startswith("Kowalcyzk"))
     assert row.ref == 19  # the table's misprint carries the study's own reference number
-    assert named_studies("What did Kowalcyzk et al (2019) measure?", review2.references)[0] == (19,)
-    assert named_studies("What did Kowalczyk et al. find?", review2.references)[0] == (19,)
+    assert named_studies("What did Kowalcyzk et al (2019) measure?", AuthorNames.of(review2.references))[0] == (19,)
+    assert named_studies("What did Kowalczyk et al. find?", AuthorNames.of(review2.references))[0] == (19,)
 
 
 def test_sample_sizes_that_disagree_between_sources_are_stated(assistant) -> None:
@@ -139,8 +139,8 @@ def test_one_author_named_with_two_years_names_both_studies() -> None:
                             doi=None, doi_truncated=False, text="x")
                   for n, a, y in ((1, "Moreau A, Li B", 2015), (2, "Moreau A, Li B", 2017), (3, "Moreau A, Li B", 2019))]
     question = "Compare Moreau et al. 2015 (a survey) and 2017 (an online course) on stress."
-    assert named_studies(question, references)[0] == (1, 2)
-    assert named_studies("What did Moreau et al. (2019) find?", references)[0] == (3,)
+    assert named_studies(question, AuthorNames.of(references))[0] == (1, 2)
+    assert named_studies("What did Moreau et al. (2019) find?", AuthorNames.of(references))[0] == (3,)
 
 
 def test_what_each_instrument_measured_is_read_from_the_reviews_own_sentences() -> None:
