@@ -102,20 +102,42 @@ def _country_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(patterns)
 
 
-def _region_condition(question: str):
+def _region_condition(question: str, digests: Mapping[int, Digest]):
     """A region the question names ("done in Asia"): the study's country (or, without one, its
-    sample's description) names one of its countries. A country that contains the region's name
-    ("South Africa") is a country, not the region."""
+    sample's description, in the table or its abstract) names one of its countries. A country that
+    contains the region's name ("South Africa") is a country, not the region."""
     countries = [m.span() for _, places in _regions().values() for m in places.finditer(question)]
     for name, (asked, places) in _regions().items():
         for match in asked.finditer(question):
             if any(start <= match.start() and match.end() <= end for start, end in countries):
                 continue
-            return lambda s, places=places: bool(places.search(s.country or s.population))
+            return lambda s, places=places: bool(places.search(s.country or _sample_text(s, digests)))
     return None
 
 
-def _constraints(question: str) -> list:
+def region_words(question: str, settings_of_studies: Sequence[str]) -> set[str]:
+    """The lower-cased words of the question naming a world region ("Asian samples") where at least
+    one study was done, each study given by the text of its country and sample: a facet the evidence
+    model answers, though the corpus may never print the region's name. A region with no study stays
+    a topic the corpus lacks."""
+    words: set[str] = set()
+    countries = [m.span() for _, places in _regions().values() for m in places.finditer(question)]
+    for asked, places in _regions().values():
+        for match in asked.finditer(question):
+            if any(start <= match.start() and match.end() <= end for start, end in countries):
+                continue
+            if any(places.search(text) for text in settings_of_studies):
+                words.add(match.group(0).lower())
+    return words
+
+
+def _sample_text(study: Study, digests: Mapping[int, Digest]) -> str:
+    digest = digests.get(study.ref)
+    abstract = (digest.participants or "") if digest is not None and digest.found else ""
+    return f"{study.population} {abstract}"
+
+
+def _constraints(question: str, digests: Mapping[int, Digest]) -> list:
     """Conditions on sample size, follow-up and the findings' direction that the question states."""
     tests = []
     question = _numbers_as_digits(question)
@@ -131,7 +153,7 @@ def _constraints(question: str) -> list:
         limit = int(next(g for g in at_least.groups() if g))
         strict = "than" in at_least.group(0).lower()
         tests.append(lambda s, n=limit, gt=strict: s.n is not None and (s.n > n if gt else s.n >= n))
-    if (region := _region_condition(question)) is not None:
+    if (region := _region_condition(question, digests)) is not None:
         tests.append(region)
     if re.search(r"\b(no|without|lacked|lacking|never had a)\s+(a\s+)?follow-?up\b", question, re.I):
         tests.append(lambda s: not s.follow_up or s.follow_up.lower().startswith("no"))
@@ -229,7 +251,7 @@ def match_studies(
 ) -> FacetMatch:
     """The studies a list question asks for: those satisfying its conditions whose facets share
     the question's words, down to `ratio` of the best match (all of them when it names only conditions)."""
-    others = _constraints(question)
+    others = _constraints(question, digests)
     design = _design_condition(_numbers_as_digits(question))
     tests = [design, *others] if design else others
     pool = [s for s in studies if all(test(s) for test in tests)]

@@ -34,10 +34,12 @@ class WordLists:
 
     lexicon: Mapping[str, str] = field(default_factory=dict)
     framing: frozenset[str] = frozenset()
+    shorthand: Mapping[str, str] = field(default_factory=dict)  # "ppl" -> "people", for the speller
 
     @classmethod
-    def load(cls, lexicon: bool = True, framing: bool = True) -> "WordLists":
-        return cls(lexicon=_lexicon() if lexicon else {}, framing=_framing_words() if framing else frozenset())
+    def load(cls, lexicon: bool = True, framing: bool = True, shorthand: bool = True) -> "WordLists":
+        return cls(lexicon=_lexicon() if lexicon else {}, framing=_framing_words() if framing else frozenset(),
+                   shorthand=_shorthand() if shorthand else {})
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +48,12 @@ def _lexicon() -> Mapping[str, str]:
     for pattern in phrases:
         re.compile(pattern)  # a broken pattern fails at start, naming the file
     return MappingProxyType(phrases)
+
+
+@lru_cache(maxsize=1)
+def _shorthand() -> Mapping[str, str]:
+    words = json.loads((_DATA / "shorthand.json").read_text(encoding="utf-8"))["words"]
+    return MappingProxyType({k.lower(): v for k, v in words.items()})
 
 
 @lru_cache(maxsize=1)
@@ -180,6 +188,35 @@ _PURPOSE = re.compile(r"(?i)\bfor (?:a|an|my|our|the|some|your)?\s*(?:[\w-]+\s+)
 _FORM_ONLY = re.compile(r"\b(" + _SHAPES + r")\b", re.IGNORECASE)
 
 
+# What the asker is making or doing with the answer, in a clause of its own: "Writing the background
+# section of a grant.", "making a 'where next?' slide - …", "want to show the spread on a map". The
+# clause opens a sentence (or follows "I'm", "just") with a verb of making or showing, and runs to
+# its end, or to "on", "about", "for" … before a word that is no article: "a lecture on burnout", "a
+# talk for nurses" name a topic.
+_INTENT_START = re.compile(r"(?i)(?:^|(?<=[.:;!?—–\n])|(?<=\s-))\s*(?:(?:i'?m|i am|we'?re|we are|just|currently)\s+)?"
+                           r"(?:writing|making|preparing|drafting|creating|designing|putting together|building|updating|"
+                           r"teaching|presenting|giving|running|(?:i\s+)?(?:want|need|have|hope|am going|'m going)\s+to\s+"
+                           r"(?:show|present|make|write|prepare|put|build|draft|explain|teach|give))\b")
+_CLAUSE_END = re.compile(r"[.:;!—–]|\?(?!['’\"”])|\s-\s|$")
+_SUBJECT = re.compile(r"(?i)\b(?:about|on|for|with|regarding|covering|concerning)\s+(?!(?:a|an|the|my|our|this|that)\b)")
+
+
+def _intent_words(question: str) -> set[str]:
+    words: set[str] = set()
+    for start in _INTENT_START.finditer(question):
+        end = _CLAUSE_END.search(question, start.end())
+        clause = question[start.start():end.start()]
+        rest = question[end.end():] if end.group(0) else ""
+        # A clause that is the question itself ("Writing a gratitude journal: does it help?" is not;
+        # "making slides?" asks nothing) is kept only when more of the message follows or it states.
+        if end.group(0).startswith("?") or (not rest.strip() and "?" in question[end.start():]):
+            continue
+        if subject := _SUBJECT.search(clause):
+            clause = clause[:subject.start()]
+        words.update(re.findall(r"[a-z0-9'-]+", clause.lower()))
+    return words
+
+
 def without_summary_request(question: str) -> str:
     """The question without the words asking for a summary ("what's the bottom line", "sum it up")
     or saying what it is for ("for hospital managers"): what remains names its topic, if it has one."""
@@ -191,7 +228,8 @@ def summary_request_words(question: str) -> set[str]:
     saying what the answer is for ("staff", "newsletter"): they name the answer's form or use,
     never a topic the corpus could lack."""
     lowered = question.lower()
-    return {w for pattern in (_OVERVIEW, _PURPOSE) for m in pattern.finditer(lowered) for w in re.findall(r"[a-z0-9'-]+", m.group(0))}
+    return ({w for pattern in (_OVERVIEW, _PURPOSE) for m in pattern.finditer(lowered) for w in re.findall(r"[a-z0-9'-]+", m.group(0))}
+            | _intent_words(question))
 
 
 def classify_route(question: str) -> Route:

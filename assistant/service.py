@@ -20,7 +20,7 @@ from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
-from assistant.facets import match_studies, study_tokens
+from assistant.facets import match_studies, region_words, study_tokens
 from assistant.spelling import Speller, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
@@ -37,7 +37,7 @@ class Assistant:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.words = WordLists.load(settings.answer.everyday_lexicon, settings.answer.framing_words)
+        self.words = WordLists.load(settings.answer.everyday_lexicon, settings.answer.framing_words, settings.answer.shorthand)
         index = open_index(settings)
         embeddings = get_embeddings(settings)
         self.index = index
@@ -46,6 +46,8 @@ class Assistant:
         self.digests = {d.ref: d for d in index.digests}
         # Each study's sample as its abstract puts it: a country or profession the tables may leave out.
         self._samples = {d.ref: d.participants for d in index.digests if d.found and d.participants}
+        self._study_places = tuple(f"{s.country} {s.population} {self._samples.get(s.ref, '')}"
+                                   for s in (index.model.studies if index.model else ()))
         self.library = Library(
             references={r.ref: r for r in index.references},
             digests=self.digests,
@@ -108,12 +110,15 @@ class Assistant:
                               if any(t in self.known_words for t in tokenize(meaning))}
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
-        self.authors = AuthorNames.of(index.references)
-        self._surnames = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]{4,}", r.label.split("(")[0])}
+        self.authors = AuthorNames.of(index.references, index.review.authors)
+        # The surnames of the cited works' authors and of the review's own.
+        self._surnames = {fold(part) for label in [*(r.label for r in index.references), index.review.label]
+                          for part in re.findall(r"[^\W\d_]{4,}", label.split("(")[0])}
         # Every word of the references' author labels, particles too ("van" of "Van Hoorn").
         self._label_words = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]+", r.label.split("(")[0])}
         self.speller = Speller.from_texts([*self.words.lexicon.values(), *index.glossary.values()],
-                                          dictionary=_tokenizer_words(settings), counted=structures.word_counts)
+                                          dictionary=_tokenizer_words(settings), counted=structures.word_counts,
+                                          shorthand=self.words.shorthand)
 
     @property
     def citable_references(self) -> tuple:
@@ -971,10 +976,12 @@ class Assistant:
         return uncovered
 
     def _understood(self, text: str) -> frozenset[str]:
-        """The words of a question the everyday lexicon reads here or that ask for a summary, read
-        once per question: the scope, coverage and unknown-word checks all ask for them."""
+        """The words of a question the everyday lexicon reads here, that ask for a summary or that
+        name a region where some included study was done, read once per question: the scope,
+        coverage and unknown-word checks all ask for them."""
         return _remembered(self._understood_words, text, 1024,
-                           lambda: frozenset(lexicon_words(text, self._lexicon_here) | summary_request_words(text)))
+                           lambda: frozenset(lexicon_words(text, self._lexicon_here) | summary_request_words(text)
+                                             | region_words(text, self._study_places)))
 
     def _tokens_of(self, passage) -> frozenset[str]:
         """A passage's tokens, remembered (bounded): the same passages come back question after question."""
@@ -1194,13 +1201,15 @@ def _qualified_clause(question: Sequence[str], clauses: Sequence[tuple[Sequence[
 
 def _bases(word: str) -> list[str]:
     """The words a word negates or grades ("unsupervised" -> "supervised", "safer" -> "safe",
-    "bigger" -> "big"): the corpus speaks of its topic in those words."""
+    "bigger" -> "big") or the abbreviation it is the plural of ("HRs" -> "hr"): the corpus speaks of
+    its topic in those words."""
     lowered = word.lower()
     bases = [lowered[len(prefix):] for prefix in _NEGATING_PREFIXES if lowered.startswith(prefix)]
     if grade := re.fullmatch(r"([a-z]{2,}?)([b-df-hj-np-tv-z])?\2?(?:er|est)", lowered):
         stem = grade.group(1) + (grade.group(2) or "")
         bases += [stem, stem + "e"]
-    return [b for b in bases if len(b) >= 3]
+    plural = [lowered[:-1]] if re.fullmatch(r"[a-z]{2,4}s", lowered) else []
+    return [b for b in bases if len(b) >= 3] + plural
 
 
 # English prefixes that make a word of the same topic ("nonclinical", "overcommitted"), not a kind of it.

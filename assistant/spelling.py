@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 from rapidfuzz import process
@@ -58,11 +58,14 @@ class Speller:
 
     counts: dict[str, int]
     dictionary: frozenset[str] = frozenset()  # words known to be spelt right though not in the corpus
+    shorthand: Mapping[str, str] = field(default_factory=dict)  # "ppl" -> "people", where the corpus lacks the word
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str], dictionary: Iterable[str] = (), counted: dict[str, int] | None = None) -> "Speller":
+    def from_texts(cls, texts: Iterable[str], dictionary: Iterable[str] = (), counted: dict[str, int] | None = None,
+                   shorthand: Mapping[str, str] | None = None) -> "Speller":
         """The texts' words, added to the `counted` words of other texts (see word_counts)."""
-        return cls(counts=word_counts(texts, counted), dictionary=frozenset(w for w in dictionary if w.isalpha()))
+        return cls(counts=word_counts(texts, counted), dictionary=frozenset(w for w in dictionary if w.isalpha()),
+                   shorthand=dict(shorthand or {}))
 
     def is_english(self, word: str) -> bool:
         """A real word the corpus does not use ("beating", "gentler") is not a typo of one it does,
@@ -96,6 +99,8 @@ class Speller:
         edits = allowed_edits(len(folded))
         if folded in self.counts:
             return None
+        if folded in self.shorthand:
+            return self.shorthand[folded]
         if american := next((w for w in _spellings(folded)[1:] if w in self.counts), None):
             return american  # the corpus's own spelling of a British word ("prioritise")
         if not edits or self.is_english(folded) or self._derives(folded):

@@ -41,9 +41,11 @@ class AuthorNames:
     references: tuple[Reference, ...]
     first: Mapping[str, tuple[Reference, ...]]  # "X et al" names the first author
     any: Mapping[str, tuple[Reference, ...]]
+    own: frozenset[str] = frozenset()  # the review's own authors ("what Smith et al. see as the gaps")
 
     @classmethod
-    def of(cls, references: Sequence[Reference]) -> "AuthorNames":
+    def of(cls, references: Sequence[Reference], own_authors: Sequence[str] = ()) -> "AuthorNames":
+        """`own_authors` in the reference list's form ("Smith AB"): names of the review itself."""
         first: dict[str, list[Reference]] = {}
         anyone: dict[str, list[Reference]] = {}
         for reference in references:
@@ -54,7 +56,8 @@ class AuthorNames:
                 for key in _surname_keys(surname):
                     anyone.setdefault(key, []).append(reference)
         frozen = lambda d: MappingProxyType({k: tuple(v) for k, v in d.items()})  # noqa: E731
-        return cls(tuple(references), frozen(first), frozen(anyone))
+        own = {key for author in own_authors for key in _surname_keys(re.sub(r"(\s+[A-Z]{1,3}\.?)+$", "", author))}
+        return cls(tuple(references), frozen(first), frozen(anyone), frozenset(own))
 
 
 def named_studies(question: str, names: AuthorNames) -> tuple[tuple[int, ...], tuple[str, ...]]:
@@ -89,6 +92,8 @@ def named_studies(question: str, names: AuthorNames) -> tuple[tuple[int, ...], t
             candidates = [r for r in candidates if r.year in years]
         if candidates:
             found += [r.ref for r in candidates]
+        elif fold(name) in names.own:
+            continue  # the review's authors: a question about the review, answered from all of it
         elif match.group("etal") or year:
             shown = name + (f" and {match.group('second')}" if match.group("second") else "")
             unknown.append(f"{shown}{f' ({year})' if year else ''}")

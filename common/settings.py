@@ -45,6 +45,7 @@ class AnswerSettings(BaseModel):
     review_section_plans: bool = Field(True, description="Answer questions on the review's limitations, future research or conclusions from its facts of that kind, and follow a sentence announcing a list with the sentences enumerating it.")
     everyday_lexicon: bool = Field(True, description="Read questions with the everyday lexicon (assistant/data/everyday_lexicon.json).")
     framing_words: bool = Field(True, description="Never count framing words (assistant/data/framing_words.txt) as topics the corpus lacks.")
+    shorthand: bool = Field(True, description="Read chat and clinical shorthand ('ppl', 'pts', 'tx') as the words meant (assistant/data/shorthand.json).")
     same_source_points: int = Field(2, description="Further points an answer may take from the sources it already cites.")
     plain_lead_margin: float = Field(0.05, description="A therapist's answer opens with the shortest sentence scoring at most this much below the best one: plain readers are served by short sentences (0 = always the best).")
     background_penalty: float = Field(0.2, description="An answer opens with a finding scoring at most this much below a lead from an abstract's first quarter (its background and aim), unless the question asks for a definition or an aim.")

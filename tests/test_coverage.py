@@ -403,3 +403,41 @@ def test_asking_for_the_consensus_or_the_most_important_findings_is_a_summary_re
     assert classify_route(question) == "overview"
     answer = review2_assistant.ask(question, persona="educator")
     assert not answer.abstained and answer.citations[0].ref == 0, answer.answer[:300]  # the review's own conclusions
+
+
+def test_what_the_asker_is_making_names_no_missing_topic(review2_assistant) -> None:
+    answer = review2_assistant.ask("Putting together a 'what we still don't know' slide - what further research does the review call for?")
+    assert not answer.abstained and answer.citations, answer.answer[:300]
+    # A clause naming its subject keeps it: a talk for an audience the corpus lacks is not waved through.
+    from assistant.query import summary_request_words
+
+    assert "surgeons" not in summary_request_words("I'm preparing a talk for surgeons. Does exercise lift mood?")
+    assert {"background", "grant"} <= summary_request_words("Writing the background section of a grant. What are the gaps?")
+    assert not summary_request_words("Does writing a gratitude journal help?") - {"help"}
+
+
+def test_the_reviews_own_authors_name_the_review_not_a_missing_study(review2_assistant) -> None:
+    surname = review2_assistant.library.review.authors[0].split()[0]
+    answer = review2_assistant.ask(f"What do {surname} et al. see as the main limitations of their review?")
+    assert not answer.abstained and "does not cite any study" not in answer.answer, answer.answer[:300]
+
+
+def test_chat_shorthand_and_plural_abbreviations_are_read_as_meant(review2_assistant) -> None:
+    assert not review2_assistant.ask("is walking good for older ppl with low mood tbh?").abstained
+    answer = review2_assistant.ask("What HRs did the cohort studies report?")
+    assert not answer.abstained and answer.citations, answer.answer[:300]
+
+
+def test_a_region_is_a_facet_when_some_study_was_done_there_else_a_missing_topic(review2_assistant) -> None:
+    from assistant.facets import countries_named, region_words
+
+    asia = review2_assistant.ask("Which studies were done in Asia?")
+    listed = [c.ref for c in asia.citations if c.ref]
+    assert not asia.abstained and listed, asia.answer[:300]
+    asian = {"China", "India", "Japan", "South Korea", "Taiwan", "Hong Kong"}
+    for ref in listed:
+        study = review2_assistant.model.study(ref)
+        if study is not None and study.country:
+            assert study.country in asian, (ref, study.country)
+    assert region_words("Any studies from Africa?", ["Japan older adults"]) == set()
+    assert region_words("Any Asian samples?", ["community-dwelling adults in Japan"]) == {"asian"}

@@ -128,8 +128,8 @@ def test_a_region_takes_the_studies_whose_country_lies_in_it(review2) -> None:
     # "South African" names a country, not the region Africa: no narrowing to Africa.
     from assistant.facets import _region_condition
 
-    assert _region_condition("The South African cohort found no link") is None
-    assert _region_condition("any studies from Africa?") is not None
+    assert _region_condition("The South African cohort found no link", digests) is None
+    assert _region_condition("any studies from Africa?", digests) is not None
 
 
 def test_one_author_named_with_two_years_names_both_studies() -> None:
@@ -202,3 +202,4 @@ def test_what_the_asker_says_of_themselves_does_not_pick_the_listed_studies(revi
                           "Which studies were done in nursing homes, long-term care or assisted living?", (),
                           review2.model.studies, digests)
     assert set(scene.refs) == set(plain.refs)
+
