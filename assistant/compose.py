@@ -305,26 +305,41 @@ def table_quote(record: StudyRecord, focus: str) -> str:
     return cell
 
 
-# What a question may ask of each study beside its findings, and the table columns that hold it.
+# What a question may ask of each study beside its findings, in words no column heading uses,
+# and the table columns that hold it.
 _ASKED_COLUMNS = (
     (re.compile(r"\bhow long\b|\bduration\b|\blength of\b|\bhow many (weeks|months|sessions)\b", re.I),
      re.compile(r"duration|length|weeks|sessions", re.I)),
     (re.compile(r"\bwhere\b|\bcountr(y|ies)\b|\bsettings?\b", re.I), re.compile(r"country|setting|location", re.I)),
     (re.compile(r"\bfollow[- ]?up\b", re.I), re.compile(r"follow", re.I)),
-    (re.compile(r"\b(what|which) (kind|type|sort)s? of (program|programme|intervention|training|course)", re.I),
+    (re.compile(r"\b(what|which) (kind|type|sort)s? of (program|programme|intervention|training|course)|\b(delivery|format|delivered)\b", re.I),
      re.compile(r"program|intervention|training type", re.I)),
 )
+# Columns every study line shows in its own way (label, design, N, sample, instruments, finding).
+_SHOWN_ROLES = {"study", "sample", "n", "sample+n", "design", "randomization", "measures", "findings", "mediation"}
+
+
+def asked_cells(record: StudyRecord, question: str) -> list[tuple[str, str]]:
+    """The cells of a study's row under the columns the question asks for beside the ones every
+    line shows: by the heading's head word ("the programs and groups?" → "Program Type", "Groups
+    Design"; not "measures" → "Time of Measure") or an everyday way of asking for them ("how long"
+    → duration, "delivery format" → the programme)."""
+    wanted = {t for t in tokenize(question) if len(t) >= 4}
+    cells = []
+    for index, cell in enumerate(record.cells):
+        column = record.columns[index] if index < len(record.columns) else ""
+        role = record.roles[index] if index < len(record.roles) else ""
+        if not index or not cell.strip() or not column or role in _SHOWN_ROLES:
+            continue
+        head = next(iter(tokenize(column)), "")
+        by_heading = any(w == head or (min(len(w), len(head)) >= 5 and (w.startswith(head) or head.startswith(w))) for w in wanted)
+        if by_heading or any(asked.search(question) and columns.search(column) for asked, columns in _ASKED_COLUMNS):
+            cells.append((column, re.sub(r"\s+", " ", cell).strip()))
+    return cells
 
 
 def best_finding(record: StudyRecord, question: str) -> tuple[str, str]:
-    """The finding of a table row that speaks most to the question (the first one if none does),
-    or the cell of the column holding what the question asks of each study ("how long" → duration)."""
-    for asked, columns in _ASKED_COLUMNS:
-        if asked.search(question):
-            for index, cell in enumerate(record.cells):
-                column = record.columns[index] if index < len(record.columns) else ""
-                if index and columns.search(column) and cell.strip() and not _FINDINGS_COLUMN.search(column):
-                    return column.capitalize(), re.sub(r"\s+", " ", cell).strip()
+    """The finding of a table row that speaks most to the question (the first one if none does)."""
     pieces: list[tuple[str, str]] = []  # (column heading, finding as printed)
     for index, cell in enumerate(record.cells):
         column = record.columns[index] if index < len(record.columns) else ""
@@ -347,6 +362,7 @@ def study_line(record: StudyRecord, library: Library, focus: str, question: str 
     if focus == "instruments" or record.instruments:
         parts.append("instruments: " + ", ".join(record.instruments) if record.instruments else "")
     heading, finding = best_finding(record, question) if question else ("Finding", table_quote(record, "findings"))
+    parts += [f"{column.lower()}: {cell.rstrip('.')}" for column, cell in asked_cells(record, question)]
     head = "; ".join(p for p in parts if p)
     text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. {heading}: {finding.rstrip('.')}."
     return Claim(text=text, refs=(record.ref,), quote=table_quote(record, focus) if focus != "findings" else finding,

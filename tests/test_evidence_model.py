@@ -203,3 +203,15 @@ def test_what_the_asker_says_of_themselves_does_not_pick_the_listed_studies(revi
                           review2.model.studies, digests)
     assert set(scene.refs) == set(plain.refs)
 
+
+@needs_review2
+def test_a_study_line_adds_the_columns_the_question_asks_for(review2) -> None:
+    from assistant.compose import asked_cells
+
+    record = next(r for r in review2.study_records if "intervention" in r.roles and "country" in r.roles)
+    by_heading = dict(asked_cells(record, "Which intervention did each trial use, and in which country?"))
+    assert {"Intervention", "Country"} <= set(by_heading), by_heading
+    assert by_heading["Country"] == record.cell("country")
+    # "delivery format" names no heading but asks for the programme; the line's own columns are not repeated.
+    assert "Intervention" in dict(asked_cells(record, "What delivery format did they use?"))
+    assert not asked_cells(record, "What did they find and which measures did they use?")
