@@ -362,7 +362,7 @@ def study_line(record: StudyRecord, library: Library, focus: str, question: str 
     if focus == "instruments" or record.instruments:
         parts.append("instruments: " + ", ".join(record.instruments) if record.instruments else "")
     heading, finding = best_finding(record, question) if question else ("Finding", table_quote(record, "findings"))
-    parts += [f"{column.lower()}: {cell.rstrip('.')}" for column, cell in asked_cells(record, question)]
+    parts += [f"{column.capitalize()}: {cell.rstrip('.')}" for column, cell in asked_cells(record, question)]
     head = "; ".join(p for p in parts if p)
     text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. {heading}: {finding.rstrip('.')}."
     return Claim(text=text, refs=(record.ref,), quote=table_quote(record, focus) if focus != "findings" else finding,
@@ -587,8 +587,10 @@ def compose(
     *,
     study_lines: Sequence[Claim] = (),
     intro: str | None = None,
+    opening: str | None = None,
 ) -> tuple[str, list[Citation], str | None]:
-    """Markdown for the persona, the citations in order of first use, and the evidence line."""
+    """Markdown for the persona, the citations in order of first use, and the evidence line.
+    `opening` is a line of the answer's own that comes first (a list's studies by name)."""
     if lead is None and points:
         lead, points = points[0], list(points[1:])  # the strongest sentence leads
     if read.persona == "therapist":
@@ -604,7 +606,7 @@ def compose(
                 seen.add(ref)
                 citations.append(library.citation(ref, claim.quote, claim.source))
     evidence = evidence_line([c.ref for c in citations], library, read.persona)
-    lines: list[str] = []
+    lines: list[str] = [opening, ""] if opening else []
     if read.persona == "therapist":
         # Plain words first; the exact sentences stay available as the citations' quotes.
         # The short answer, then how much to trust it: what a practitioner weighs before acting.

@@ -329,7 +329,12 @@ class Assistant:
             # Points are measured against the best sentence, not the finding put first in its place.
             floor = max((c.score for c in chosen), default=0.0) * self.settings.answer.point_ratio
             points = self._with_explanation(read, [c for c in chosen if c.score >= floor])
-            return compose(read, None, points, [], self.library, study_lines=study_lines, intro=intro)
+            if intro.startswith("**Side by side"):
+                return compose(read, None, points, [], self.library, study_lines=study_lines, intro=intro)
+            # A list answers with its studies: their names open the answer, their lines follow the evidence.
+            names = [f"{self.library.label(r)} [{r}]" for r, _ in refs]
+            opening = f"{intro} {', '.join(names[:-1])}{' and ' if len(names) > 1 else ''}{names[-1]}."
+            return compose(read, None, points, [], self.library, study_lines=study_lines, opening=opening)
         if len(focus) == 1 and (read.route == "overview" or _PROFILE.search(read.clean.text)):
             return self._study_profile(read, focus[0], claims)
         broad = not focus and read.route in ("effect", "overview", "contrast", "list", "definition")

@@ -441,3 +441,12 @@ def test_a_region_is_a_facet_when_some_study_was_done_there_else_a_missing_topic
             assert study.country in asian, (ref, study.country)
     assert region_words("Any studies from Africa?", ["Japan older adults"]) == set()
     assert region_words("Any Asian samples?", ["community-dwelling adults in Japan"]) == {"asian"}
+
+
+def test_a_list_opens_with_the_studies_it_lists_by_name(review2_assistant) -> None:
+    answer = review2_assistant.ask("which of the studies measured depression with the CES-D?", persona="educator")
+    first = answer.answer.splitlines()[0]
+    listed = [c.ref for c in answer.citations if c.ref]
+    assert listed and first.startswith(f"**{len(listed)} studies"), answer.answer[:300]
+    for ref in listed:
+        assert f"{review2_assistant.library.label(ref)} [{ref}]" in first, (ref, first)
