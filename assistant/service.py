@@ -551,23 +551,35 @@ class Assistant:
     def _with_explanation(self, read: ReadQuestion, ordered: list[Claim]) -> list[Claim]:
         """A question asking why, or whether findings conflict, gets the sentence that follows the
         leading one in the review when it goes on about the same studies: a sentence stating a
-        contrast is followed by its explanation ("The two need not conflict: ...")."""
-        if not ordered or not _ASKS_WHY.search(read.clean.text) or ordered[0].source != "review":
+        contrast is followed by its explanation ("The two need not conflict: ..."). A leading sentence
+        citing nothing that is followed by an example gets that example ("For example, the idea that
+        being self-compassionate is selfish [15]"): it carries what a general sentence only announces."""
+        if not ordered:
             return ordered
-        found = self._sentence_of(ordered[0])
+        if _ASKS_WHY.search(read.clean.text) and ordered[0].source == "review":
+            following = self._following(ordered[0])
+            if (following is not None and not set(following.refs) - set(ordered[0].refs)
+                    and not any(c.quote == following.quote for c in ordered)):
+                ordered = [ordered[0], following, *ordered[1:]]
+        if not ordered[0].refs and (following := self._following(ordered[0])) is not None and _EXAMPLE.match(following.quote):
+            # A general lead citing nothing is followed by the example that gives its evidence.
+            if not any(c.quote == following.quote for c in ordered):
+                ordered = [ordered[0], following, *ordered[1:]]
+        return ordered
+
+    def _following(self, claim: Claim) -> Claim | None:
+        """The sentence after a claim's own where it stands, the paragraph going on in the next passage."""
+        found = self._sentence_of(claim)
         if found is None:
-            return ordered
+            return None
         passage, at = found
         if at + 1 < len(passage.sentences):
             sentence, source = passage.sentences[at + 1], passage
         elif passage.kind == "prose" and (source := self._next_prose.get(passage.order)) is not None and source.sentences:
-            sentence = source.sentences[0]  # the paragraph goes on in the next passage
+            sentence = source.sentences[0]
         else:
-            return ordered
-        following = claim_from_sentence(sentence, source, ordered[0].score * 0.99)
-        if set(following.refs) - set(ordered[0].refs) or any(c.quote == following.quote for c in ordered):
-            return ordered
-        return [ordered[0], following, *ordered[1:]]
+            return None
+        return claim_from_sentence(sentence, source, claim.score * 0.99)
 
     def _enumerated_after(self, claim: Claim) -> list[Claim]:
         found = self._sentence_of(claim)
@@ -1224,6 +1236,8 @@ _GRAMMATICAL_PREFIXES = frozenset("non pre post anti sub semi multi inter intra 
 _EXCLUDED_MOST = 6
 # Unknown words making up this share of a question's content words decline it, wherever they pull.
 _UNKNOWN_SHARE = 0.4
+# A sentence giving an example of the one before it, which carries what that one only announces.
+_EXAMPLE = re.compile(r"\s*(for (example|instance)|e\.g\.|specifically|in particular|namely)\b", re.IGNORECASE)
 # Where a comparison turns from one side to the other.
 _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet|differ(?:s|ed)? from|"
                     r"different from)\b|[—–;]", re.IGNORECASE)

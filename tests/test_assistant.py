@@ -608,3 +608,13 @@ def test_what_a_summary_is_for_names_no_topic(assistant):
     # Nor is a summary's shape searched for: an "executive summary" finds no "executive control".
     executive = assistant.ask("Give me an executive summary of the evidence on burnout.", persona="educator")
     assert "executive" not in executive.answer.lower(), executive.answer[:300]
+
+
+def test_a_lead_citing_nothing_is_followed_by_its_example(assistant) -> None:
+    answer = assistant.ask("What does the review say gets in the way of therapists practising self-compassion? "
+                           "Barriers or downsides, in short.", persona="therapist")
+    barton = next(r.ref for r in assistant.references if r.label.startswith("Barton"))
+    lines = [line for line in answer.answer.splitlines() if line.strip()]
+    # The general sentence, then the example that gives its evidence, with its reference.
+    assert "barriers" in lines[0] and "selfish" in answer.answer, answer.answer[:600]
+    assert barton in [c.ref for c in answer.citations]
