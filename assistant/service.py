@@ -865,7 +865,8 @@ class Assistant:
         # "Physiotherapists" where the corpus knows therapists: a kind of something it covers,
         # named by a word it never uses, is a kind it has no evidence on, however close in meaning.
         # So is an abbreviation it never uses ("BMI", "HRV"): a measure or method it has nothing on.
-        if kinds := [w for w in unknown if self._names_a_kind(w) or
+        # So is a group of people it never names, asked about as the people studied ("in veterinarians").
+        if kinds := [w for w in unknown if self._names_a_kind(w) or _studied_people(w, read.clean.text) or
                      (w in _acronyms(read.clean.text) and w not in self._spelled_out_initials())]:
             written = {w.lower(): w for w in re.findall(r"[\w'’-]+", read.clean.text)}
             return (f"The review and the abstracts it cites say nothing about {', '.join(written.get(w, w) for w in kinds[:3])}, "
@@ -1158,6 +1159,17 @@ _ASKS_KIND = (
 )
 # A name in title case: two to six capitalised words, "of", "and", "for", "the" or "&" between them.
 _TITLE_RUN = re.compile(r"\b[A-Z][\w'’]*(?:[\s-]+(?:(?:of|and|for|the|in|on|&)\s+)?[A-Z][\w'’]*){1,5}")
+
+
+# A noun for people by what they do or are ("veterinarians", "pharmacists", "firefighters",
+# "retirees"), after a word saying they are the ones studied ("in", "among", "for" …).
+_PEOPLE_NOUN = re.compile(r"[a-z]{3,}(?:ians|ists|ers|ors|ees|ants|ents)")
+
+
+def _studied_people(word: str, text: str) -> bool:
+    if not _PEOPLE_NOUN.fullmatch(word):
+        return False
+    return bool(re.search(rf"(?i)\b(?:in|among|amongst|for|on)\s+(?:[\w-]+\s+)?{re.escape(word)}\b", text))
 
 
 def _acronyms(text: str) -> set[str]:

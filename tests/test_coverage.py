@@ -450,3 +450,11 @@ def test_a_list_opens_with_the_studies_it_lists_by_name(review2_assistant) -> No
     assert listed and first.startswith(f"**{len(listed)} studies"), answer.answer[:300]
     for ref in listed:
         assert f"{review2_assistant.library.label(ref)} [{ref}]" in first, (ref, first)
+
+
+def test_a_group_of_people_the_corpus_never_names_is_declined_when_asked_about(review2_assistant) -> None:
+    answer = review2_assistant.ask("Does exercise ease depression in retired firefighters?")
+    assert answer.abstained and "firefighters" in answer.answer, answer.answer[:300]
+    # The asker's own role is no group asked about.
+    asker = review2_assistant.ask("I'm one of the lecturers on our geriatrics course: does exercise help older people with depression?")
+    assert not asker.abstained, asker.answer[:300]
