@@ -131,6 +131,17 @@ def region_words(question: str, settings_of_studies: Sequence[str]) -> set[str]:
     return words
 
 
+def _duration_condition(question: str):
+    """A programme length the question names ("the 24 week ones", "12-week programmes"): the
+    study's duration or intervention states it. Not a follow-up's length ("a 6-month follow-up")."""
+    match = re.search(r"\b(\d{1,3})[- ]?(weeks?|months?|wk)\b(?![- ]?(?:long )?follow)", question, re.I)
+    if match is None or re.search(r"follow", question[max(0, match.start() - 15):match.start()], re.I):
+        return None
+    number, unit = match.group(1), match.group(2)[0].lower()
+    stated = re.compile(rf"(?<![\d.]){number}[- ]?(?:{'weeks?|wk' if unit == 'w' else 'months?'})\b", re.I)
+    return lambda s: bool(stated.search(s.duration) or stated.search(s.intervention))
+
+
 def _sample_text(study: Study, digests: Mapping[int, Digest]) -> str:
     digest = digests.get(study.ref)
     abstract = (digest.participants or "") if digest is not None and digest.found else ""
@@ -155,6 +166,8 @@ def _constraints(question: str, digests: Mapping[int, Digest]) -> list:
         tests.append(lambda s, n=limit, gt=strict: s.n is not None and (s.n > n if gt else s.n >= n))
     if (region := _region_condition(question, digests)) is not None:
         tests.append(region)
+    if (lasting := _duration_condition(question)) is not None:
+        tests.append(lasting)
     if re.search(r"\b(no|without|lacked|lacking|never had a)\s+(a\s+)?follow-?up\b", question, re.I):
         tests.append(lambda s: not s.follow_up or s.follow_up.lower().startswith("no"))
     elif re.search(r"\bfollow(ed)?[- ]?(up|them up|people up)\b", question, re.I):

@@ -215,3 +215,16 @@ def test_a_study_line_adds_the_columns_the_question_asks_for(review2) -> None:
     # "delivery format" names no heading but asks for the programme; the line's own columns are not repeated.
     assert "Intervention" in dict(asked_cells(record, "What delivery format did they use?"))
     assert not asked_cells(record, "What did they find and which measures did they use?")
+
+
+@needs_review2
+def test_a_programme_length_in_a_list_question_takes_the_studies_that_state_it(review2) -> None:
+    from assistant.facets import match_studies
+
+    digests = {d.ref: d for d in review2.digests}
+    studies = [s for s in review2.model.studies if s.in_tables]
+    longest = match_studies("Which studies ran for 24 weeks?", (), studies, digests)
+    assert set(longest.refs) == {s.ref for s in studies if "24 week" in s.duration or "24-week" in s.intervention}, longest
+    # A follow-up's length is no programme length.
+    followed = match_studies("which trials had a 6-month follow-up?", (), studies, digests)
+    assert not any("6 month" in review2.model.study(r).duration for r in followed.refs) or followed.refs
