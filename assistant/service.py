@@ -22,7 +22,7 @@ from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import match_studies, region_words, study_tokens
 from assistant.spelling import Speller, fold
-from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
+from assistant.studies import (DESIGN_FILTERS, AuthorNames, author_surnames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
 from assistant.retrieval_cache import retrieval_structures
 from ingest.citations import strip_markers
@@ -112,8 +112,9 @@ class Assistant:
         self._embeddings = embeddings
         self.authors = AuthorNames.of(index.references, index.review.authors)
         # The surnames of the cited works' authors and of the review's own.
-        self._surnames = {fold(part) for label in [*(r.label for r in index.references), index.review.label]
-                          for part in re.findall(r"[^\W\d_]{4,}", label.split("(")[0])}
+        self._surnames = {fold(part) for names in [*(r.label.split("(")[0] for r in index.references), index.review.label.split("(")[0],
+                                                   *(" ".join(author_surnames(r.authors)) for r in index.references)]
+                          for part in re.findall(r"[^\W\d_]{4,}", names)}
         # Every word of the references' author labels, particles too ("van" of "Van Hoorn").
         self._label_words = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]+", r.label.split("(")[0])}
         self.speller = Speller.from_texts([*self.words.lexicon.values(), *index.glossary.values()],
@@ -1287,7 +1288,7 @@ _WHOLE_REVIEW = re.compile(r"\b(whole|entire|full) (review|paper|article)\b|\b(r
 # A criterion that shut studies out, not a limitation's guess that the search "may have excluded" some.
 _EXCLUDES = re.compile(r"(?<!may have )(?<!might have )(?<!could have )\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|"
                        r"\bwere not included\b", re.IGNORECASE)
-_ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)
+_ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\b(allowed|permitted|accepted)\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
 _ASKS_AIM = re.compile(r"\b(aims?|aimed|purpose|goals?|why (did|was|were)|rationale|background|motivat\w*|set out)\b", re.IGNORECASE)
 # The included studies taken together: their totals are the review's own numbers.

@@ -52,11 +52,13 @@ class AuthorNames:
             surnames = re.split(r"\s*&\s*", reference.label.split(" (")[0].replace(" et al.", ""))
             for key in _surname_keys(surnames[0]):
                 first.setdefault(key, []).append(reference)
-            for surname in surnames:
+            # Every author, not only those the label shows: "Tellegen and Steindl" are co-authors of "Kirby et al.".
+            for surname in dict.fromkeys([*surnames, *author_surnames(reference.authors)]):
                 for key in _surname_keys(surname):
-                    anyone.setdefault(key, []).append(reference)
+                    if reference not in anyone.get(key, []):
+                        anyone.setdefault(key, []).append(reference)
         frozen = lambda d: MappingProxyType({k: tuple(v) for k, v in d.items()})  # noqa: E731
-        own = {key for author in own_authors for key in _surname_keys(re.sub(r"(\s+[A-Z]{1,3}\.?)+$", "", author))}
+        own = {key for surname in author_surnames(", ".join(own_authors)) for key in _surname_keys(surname)}
         return cls(tuple(references), frozen(first), frozen(anyone), frozenset(own))
 
 
@@ -98,6 +100,12 @@ def named_studies(question: str, names: AuthorNames) -> tuple[tuple[int, ...], t
             shown = name + (f" and {match.group('second')}" if match.group("second") else "")
             unknown.append(f"{shown}{f' ({year})' if year else ''}")
     return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unknown))
+
+
+def author_surnames(authors: str) -> list[str]:
+    """The surnames of a reference-list author string ("Kirby JN, Tellegen CL, Steindl SR")."""
+    names = [re.sub(r"(\s+[A-ZÀ-Þ][A-ZÀ-Þ.-]{0,4})+$", "", a.strip()) for a in re.split(r",\s*|\s*&\s*|\band\b", authors or "")]
+    return [n for n in names if len(n) >= 2 and not n.isupper()]
 
 
 def _surname_keys(surname: str) -> list[str]:

@@ -458,3 +458,8 @@ def test_a_group_of_people_the_corpus_never_names_is_declined_when_asked_about(r
     # The asker's own role is no group asked about.
     asker = review2_assistant.ask("I'm one of the lecturers on our geriatrics course: does exercise help older people with depression?")
     assert not asker.abstained, asker.answer[:300]
+
+
+def test_what_the_review_allowed_in_is_a_question_about_its_selection(review2_assistant) -> None:
+    answer = review2_assistant.ask("what languages were studies allowed to be published in?")
+    assert not answer.abstained and answer.citations, answer.answer[:300]

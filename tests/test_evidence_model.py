@@ -228,3 +228,14 @@ def test_a_programme_length_in_a_list_question_takes_the_studies_that_state_it(r
     # A follow-up's length is no programme length.
     followed = match_studies("which trials had a 6-month follow-up?", (), studies, digests)
     assert not any("6 month" in review2.model.study(r).duration for r in followed.refs) or followed.refs
+
+
+@needs_review2
+def test_a_study_named_by_its_co_authors_is_found(review2) -> None:
+    from assistant.studies import author_surnames
+
+    names = AuthorNames.of(review2.references)
+    several = next(r for r in review2.references if len(author_surnames(r.authors)) >= 3)
+    second, third = author_surnames(several.authors)[1:3]
+    found, unknown = named_studies(f"What did {second} and {third} ({several.year}) find?", names)
+    assert several.ref in found and not unknown, (several.label, found, unknown)
