@@ -115,6 +115,13 @@ def _region_condition(question: str, digests: Mapping[int, Digest]):
     return None
 
 
+def direction_words(question: str) -> set[str]:
+    """The lower-cased words asking for findings that went nowhere or the wrong way ("null",
+    "negative", "did not help"): a condition on the studies' outcomes the evidence model reads,
+    not a topic the corpus could lack."""
+    return {w for m in _ASKS_NULL.finditer(question) for w in re.findall(r"[a-z0-9'-]+", m.group(0).lower())}
+
+
 def region_words(question: str, settings_of_studies: Sequence[str]) -> set[str]:
     """The lower-cased words of the question naming a world region ("Asian samples") where at least
     one study was done, each study given by the text of its country and sample: a facet the evidence

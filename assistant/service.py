@@ -20,7 +20,7 @@ from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
-from assistant.facets import match_studies, region_words, study_tokens
+from assistant.facets import direction_words, match_studies, region_words, study_tokens
 from assistant.spelling import Speller, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, author_surnames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
@@ -176,6 +176,8 @@ class Assistant:
                 # A study found by meaning only is not `named`: any question resembles some study,
                 # so this one is still checked for what the corpus lacks before it is answered.
                 named, meant = self._described(read.clean.text)
+                if named and all(self._says_first_author(read.clean.text, r) for r in named):
+                    by_name = named  # "the Kowalczyk cycling RCT": named by its author, though without "et al."
         boosts = {r: 0.05 for r in previous_refs}
         boosts.update({r: 0.1 for r in (*named, *meant)})
         hits = self.retriever.search(
@@ -1000,7 +1002,7 @@ class Assistant:
         coverage and unknown-word checks all ask for them."""
         return _remembered(self._understood_words, text, 1024,
                            lambda: frozenset(lexicon_words(text, self._lexicon_here) | summary_request_words(text)
-                                             | region_words(text, self._study_places)))
+                                             | region_words(text, self._study_places) | direction_words(text)))
 
     def _tokens_of(self, passage) -> frozenset[str]:
         """A passage's tokens, remembered (bounded): the same passages come back question after question."""
@@ -1026,6 +1028,11 @@ class Assistant:
         words = [w for w in re.findall(r"[^\W\d_]{3,}", text)]
         foreign = [w for w in words if not self.speller.knows(w) and not self.speller.is_english(w)]
         return len(words) >= 4 and len(foreign) > len(words) / 2
+
+    def _says_first_author(self, text: str, ref: int) -> bool:
+        """The text writes the surname of the study's first author as it stands in its label."""
+        surname = re.split(r"\s+et al\b|\s*&\s*|\s*\(", self.library.label(ref))[0].strip()
+        return len(surname) >= 3 and bool(re.search(rf"(?<![\w-]){re.escape(fold(surname))}(?![\w-])", fold(text)))
 
     def _names_a_reference(self, word: str) -> bool:
         """A word that is (or is one typo from) an author's surname in the reference list."""

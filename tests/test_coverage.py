@@ -463,3 +463,19 @@ def test_a_group_of_people_the_corpus_never_names_is_declined_when_asked_about(r
 def test_what_the_review_allowed_in_is_a_question_about_its_selection(review2_assistant) -> None:
     answer = review2_assistant.ask("what languages were studies allowed to be published in?")
     assert not answer.abstained and answer.citations, answer.answer[:300]
+
+
+def test_words_framing_a_slide_or_asking_for_null_results_are_no_missing_topics(review2_assistant) -> None:
+    for question in ("intro slide stats: what share of older adults report depressive symptoms?",
+                     "Background for a lecture: why is exercise worth considering for late-life depression?",
+                     "Which intervention studies came out null for depressive symptoms?",
+                     "what was the most common reason full texts were excluded?"):
+        answer = review2_assistant.ask(question)
+        assert not answer.abstained and answer.citations, (question, answer.answer[:300])
+
+
+def test_a_study_named_by_its_first_author_without_et_al_is_asked_about_in_any_words(review2_assistant) -> None:
+    study = next(s for s in review2_assistant.model.studies if s.design == "RCT" and " et al" in s.label)
+    surname = study.label.split(" et al")[0]
+    answer = review2_assistant.ask(f"{surname} RCT - did they look at any mechanism, and did it track the change?")
+    assert not answer.abstained and study.ref in [c.ref for c in answer.citations], answer.answer[:300]
