@@ -363,6 +363,7 @@ class Assistant:
             points = self._with_enumerations(lead, points)
         if lead is not None:
             points = self._with_explanation(read, [lead, *points])[1:]
+        points = self._covering(read, claims, lead, points, floor)
         # More from the sources already cited costs the reader no new reference to check.
         cited = {r for c in ([lead] if lead else []) + points for r in (c.refs or (0,))}
         points += [c for c in chosen[1:] if c not in points and c.score >= floor
@@ -371,6 +372,32 @@ class Assistant:
         if read.route in ("effect", "overview", "contrast") and not focus:
             caveats = [c for c in claims[1:30] if _is_caveat(c) and c.score >= floor * 0.8 and c not in points][:1]
         return compose(read, lead, points, caveats, self.library)
+
+    def _covering(self, read: ReadQuestion, claims: Sequence[Claim], lead: Claim | None, points: list[Claim],
+                  floor: float) -> list[Claim]:
+        """A question in two parts ("how much did grip strength improve, and how many sessions did
+        they attend?") gets a point for the part the answer has not yet touched: for each rare word
+        of the question that no chosen sentence holds, the best sentence holding it, if it scores
+        within reach of the others (`answer.coverage_share` of the floor)."""
+        share = self.settings.answer.coverage_share
+        if lead is None or share <= 0:
+            return points
+        chosen = [lead, *points]
+        held = set().union(*(set(tokenize(strip_markers(c.quote))) for c in chosen))
+        wanted = [t for t in dict.fromkeys(tokenize(read.clean.text))
+                  if t not in read.request_tokens and t not in self.words.framing and self.idf.get(t, 0.0) >= _RARE_IDF]
+        cited = {r for c in chosen for r in (c.refs or (0,))}
+        added: list[Claim] = []
+        for token in (t for t in wanted if t not in held):
+            # From the sources already cited: a part left out is most often in the same study's abstract.
+            best = next((c for c in claims[:40] if c not in chosen and c not in added and c.score >= floor * share
+                         and set(c.refs or (0,)) <= cited and token in tokenize(strip_markers(c.quote))), None)
+            if best is not None:
+                added.append(best)
+                held |= set(tokenize(strip_markers(best.quote)))
+            if len(added) >= 2:
+                break
+        return [*points, *added]
 
     def _both_sides(self, read: ReadQuestion, claims: Sequence[Claim], chosen: list[Claim], floor: float) -> list[Claim]:
         """A question comparing two things ("tai chi or walking?", "group classes vs home") opens
@@ -1256,6 +1283,8 @@ _GRAMMATICAL_PREFIXES = frozenset("non pre post anti sub semi multi inter intra 
 _EXCLUDED_MOST = 6
 # Unknown words making up this share of a question's content words decline it, wherever they pull.
 _UNKNOWN_SHARE = 0.4
+# A word of the question rare enough in the corpus to name a part of it ("handgrip", "attendance").
+_RARE_IDF = 2.5
 # A sentence giving an example of the one before it, which carries what that one only announces.
 _EXAMPLE = re.compile(r"\s*(for (example|instance)|e\.g\.|specifically|in particular|namely)\b", re.IGNORECASE)
 # Where a comparison turns from one side to the other.

@@ -47,6 +47,7 @@ class AnswerSettings(BaseModel):
     framing_words: bool = Field(True, description="Never count framing words (assistant/data/framing_words.txt) as topics the corpus lacks.")
     shorthand: bool = Field(True, description="Read chat and clinical shorthand ('ppl', 'pts', 'tx') as the words meant (assistant/data/shorthand.json).")
     same_source_points: int = Field(2, description="Further points an answer may take from the sources it already cites.")
+    coverage_share: float = Field(0.6, description="A part of the question no chosen sentence speaks to gets the best sentence holding its rare word, if it scores at least this share of the points' floor (0 switches it off).")
     plain_lead_margin: float = Field(0.05, description="A therapist's answer opens with the shortest sentence scoring at most this much below the best one: plain readers are served by short sentences (0 = always the best).")
     background_penalty: float = Field(0.2, description="An answer opens with a finding scoring at most this much below a lead from an abstract's first quarter (its background and aim), unless the question asks for a definition or an aim.")
     finding_share: float = Field(0.5, description="When every sentence scoring nearly as well as a lead from an abstract's background, the review's aims or methods, or a table row's description also says what was done, the answer opens with a finding scoring at least this share of it (1 = never).")

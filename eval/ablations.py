@@ -29,6 +29,7 @@ ABLATIONS: tuple[tuple[str, Override], ...] = (
     ("no finding-first opening (an abstract's background may lead)", {"answer": {"background_penalty": 0.0}}),
     ("no short lead for therapists (the best-scoring sentence leads)", {"answer": {"plain_lead_margin": 0.0}}),
     ("no comparison plan (two sides read, a sentence setting them apart leads)", {"answer": {"comparison_share": 0.0}}),
+    ("no point for a part of the question left untouched", {"answer": {"coverage_share": 0.0}}),
     ("no lists from the review's own citing sentence", {"answer": {"citing_clause_lists": False}}),
     ("approximate dense search (Chroma's HNSW graph at every size)", {"retrieval": {"exact_up_to": 0}}),
 )

@@ -479,3 +479,9 @@ def test_a_study_named_by_its_first_author_without_et_al_is_asked_about_in_any_w
     surname = study.label.split(" et al")[0]
     answer = review2_assistant.ask(f"{surname} RCT - did they look at any mechanism, and did it track the change?")
     assert not answer.abstained and study.ref in [c.ref for c in answer.citations], answer.answer[:300]
+
+
+def test_each_part_of_a_two_part_question_about_one_study_is_answered(review2_assistant) -> None:
+    question = "the elastic band at home one - how much did their grip strength go up and how many of the sessions did ppl do?"
+    answer = review2_assistant.ask(question, persona="therapist")
+    assert "2.3 kg" in answer.answer and "69%" in answer.answer, answer.answer[:800]
