@@ -451,9 +451,11 @@ class Assistant:
         margin = self.settings.answer.plain_lead_margin
         if read.persona != "therapist" or margin <= 0 or len(chosen) < 2:
             return chosen
-        # Never a background (finding first), nor the review's own words for a study's.
+        # Never a background (finding first), nor the review's own words for a study's, nor a cited
+        # work that is no included study (a scale's validation paper speaks of its own sample).
         close = [chosen[0], *(c for c in chosen[1:] if c.score >= chosen[0].score - margin
-                              and (c.refs or not chosen[0].refs) and not self._is_background(read, c))]
+                              and (c.refs or not chosen[0].refs) and not self._is_background(read, c)
+                              and all(self._is_study(r) for r in c.refs))]
         shortest = min(close, key=lambda c: len(c.text.split()))
         return [shortest, *(c for c in chosen if c is not shortest)]
 
