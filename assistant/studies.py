@@ -77,7 +77,9 @@ def named_studies(question: str, names: AuthorNames) -> tuple[tuple[int, ...], t
         name, year = match.group("name"), match.group("year")
         # Only author-like mentions count: "X et al", "X and Y", or "X (2019)".
         authorish = match.group("etal") or match.group("second") or (year and match.group("open"))
-        if not authorish or fold(name) in _NOT_NAMES:
+        # "Finlay-Jones 2015 vs Finlay-Jones 2017": a surname of the list with one of its years, unbracketed.
+        listed_year = year and any(r.year == int(year) for r in names.any.get(fold(name), ()))
+        if not (authorish or listed_year) or fold(name) in _NOT_NAMES:
             continue
         by_name = names.first if match.group("etal") else names.any
         candidates = list(by_name.get(fold(name), ()))

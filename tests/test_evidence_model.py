@@ -239,3 +239,14 @@ def test_a_study_named_by_its_co_authors_is_found(review2) -> None:
     second, third = author_surnames(several.authors)[1:3]
     found, unknown = named_studies(f"What did {second} and {third} ({several.year}) find?", names)
     assert several.ref in found and not unknown, (several.label, found, unknown)
+
+
+@needs_review2
+def test_a_surname_with_one_of_its_years_unbracketed_names_the_study(review2) -> None:
+    names = AuthorNames.of(review2.references)
+    first, second = [r for r in review2.references if r.year and " et al" in r.label][:2]
+    one, other = (r.label.split(" et al")[0] for r in (first, second))
+    found, unknown = named_studies(f"{one} {first.year} vs {other} {second.year} - how do their findings line up?", names)
+    assert {first.ref, second.ref} <= set(found) and not unknown, (found, unknown)
+    # A year that is none of that surname's is no mention of it; nor is a bare year.
+    assert named_studies(f"Since {first.year}, what has changed?", names) == ((), ())
