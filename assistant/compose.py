@@ -40,6 +40,8 @@ _ANSWER_TYPES = [
     (_ASKS_SPAN, _YEAR_SPAN),
 ]
 ENTITY_BONUS = 0.1
+SECTION_BONUS = 0.1
+SECTION_IDF = 2.0
 FINDING_BONUS = 0.06
 # A word that says colloquially what a lexicon expansion says counts as the expansion does.
 FORM_WEIGHT = 0.5
@@ -231,11 +233,16 @@ def rank_claims(
             weights[token] *= 1.0 - 0.8 * share
     claims: list[Claim] = []
     top = max((h.score for h in hits), default=1.0) or 1.0
+    # The question's own rarer words: one naming the review's section ("adherence" of "Adherence
+    # and Dropout", "bias" of "Risk of Bias") says where its answer stands.
+    asked = {t for t in tokenize(read.clean.text) if t not in read.request_tokens and idf.get(t, 0.0) >= SECTION_IDF}
     for hit in hits:
         passage = hit.passage
         if passage.kind == "reference":
             continue
         passage_weight = 0.4 * (hit.score / top) + 0.9 * max(hit.dense, 0.0)
+        if asked and passage.source == "review" and asked & set(tokenize(passage.section)):
+            passage_weight += SECTION_BONUS
         if passage.kind == "table_row":
             record = library.records.get(passage.study_ref) if library else None
             if record is None:

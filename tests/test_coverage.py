@@ -485,3 +485,10 @@ def test_each_part_of_a_two_part_question_about_one_study_is_answered(review2_as
     question = "the elastic band at home one - how much did their grip strength go up and how many of the sessions did ppl do?"
     answer = review2_assistant.ask(question, persona="therapist")
     assert "2.3 kg" in answer.answer and "69%" in answer.answer, answer.answer[:800]
+
+
+def test_a_question_naming_a_section_of_the_review_is_answered_from_that_section(review2_assistant) -> None:
+    # "adherence" and "dropout" name the review's "Adherence and Dropout" section, where its own median stands.
+    answer = review2_assistant.ask("How do the review's adherence and dropout figures compare with the earlier "
+                                   "review of community exercise programmes? numbers please", persona="researcher")
+    assert "13%" in answer.answer and "17%" in answer.answer, answer.answer[:800]
