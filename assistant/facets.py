@@ -102,17 +102,24 @@ def _country_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(patterns)
 
 
-def _region_condition(question: str, digests: Mapping[int, Digest]):
-    """A region the question names ("done in Asia"): the study's country (or, without one, its
-    sample's description, in the table or its abstract) names one of its countries. A country that
-    contains the region's name ("South Africa") is a country, not the region."""
+def _regions_asked(question: str) -> list[tuple[re.Match[str], re.Pattern[str]]]:
+    """Each world region the question names ("done in Asia", "Asian samples") with the pattern of
+    its countries. A country that contains the region's name ("South Africa") is a country, not the region."""
     countries = [m.span() for _, places in _regions().values() for m in places.finditer(question)]
-    for name, (asked, places) in _regions().items():
-        for match in asked.finditer(question):
-            if any(start <= match.start() and match.end() <= end for start, end in countries):
-                continue
-            return lambda s, places=places: bool(places.search(s.country or _sample_text(s, digests)))
-    return None
+    return [(match, places) for asked, places in _regions().values() for match in asked.finditer(question)
+            if not any(start <= match.start() and match.end() <= end for start, end in countries)]
+
+
+def _done_in(places: re.Pattern[str], study: Study, digests: Mapping[int, Digest]) -> bool:
+    """The study's country (or, without one, its sample's description, in the table or its
+    abstract) names one of these countries."""
+    return bool(places.search(study.country or _sample_text(study, digests)))
+
+
+def _region_condition(question: str, digests: Mapping[int, Digest]):
+    """A region the question names: the studies done there."""
+    asked = _regions_asked(question)
+    return (lambda s, places=asked[0][1]: _done_in(places, s, digests)) if asked else None
 
 
 def direction_words(question: str) -> set[str]:
@@ -122,20 +129,12 @@ def direction_words(question: str) -> set[str]:
     return {w for m in _ASKS_NULL.finditer(question) for w in re.findall(r"[a-z0-9'-]+", m.group(0).lower())}
 
 
-def region_words(question: str, settings_of_studies: Sequence[str]) -> set[str]:
+def region_words(question: str, studies: Sequence[Study], digests: Mapping[int, Digest]) -> set[str]:
     """The lower-cased words of the question naming a world region ("Asian samples") where at least
-    one study was done, each study given by the text of its country and sample: a facet the evidence
-    model answers, though the corpus may never print the region's name. A region with no study stays
-    a topic the corpus lacks."""
-    words: set[str] = set()
-    countries = [m.span() for _, places in _regions().values() for m in places.finditer(question)]
-    for asked, places in _regions().values():
-        for match in asked.finditer(question):
-            if any(start <= match.start() and match.end() <= end for start, end in countries):
-                continue
-            if any(places.search(text) for text in settings_of_studies):
-                words.add(match.group(0).lower())
-    return words
+    one of the studies was done: a facet the evidence model answers, though the corpus may never
+    print the region's name. A region with no study stays a topic the corpus lacks."""
+    return {match.group(0).lower() for match, places in _regions_asked(question)
+            if any(_done_in(places, s, digests) for s in studies)}
 
 
 def _duration_condition(question: str):

@@ -22,7 +22,7 @@ from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import direction_words, match_studies, region_words, study_tokens
 from assistant.spelling import Speller, fold
-from assistant.studies import (DESIGN_FILTERS, AuthorNames, author_surnames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
+from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
 from assistant.retrieval_cache import retrieval_structures
 from ingest.citations import strip_markers
@@ -46,8 +46,6 @@ class Assistant:
         self.digests = {d.ref: d for d in index.digests}
         # Each study's sample as its abstract puts it: a country or profession the tables may leave out.
         self._samples = {d.ref: d.participants for d in index.digests if d.found and d.participants}
-        self._study_places = tuple(f"{s.country} {s.population} {self._samples.get(s.ref, '')}"
-                                   for s in (index.model.studies if index.model else ()))
         self.library = Library(
             references={r.ref: r for r in index.references},
             digests=self.digests,
@@ -111,10 +109,8 @@ class Assistant:
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
         self.authors = AuthorNames.of(index.references, index.review.authors)
-        # The surnames of the cited works' authors and of the review's own.
-        self._surnames = {fold(part) for names in [*(r.label.split("(")[0] for r in index.references), index.review.label.split("(")[0],
-                                                   *(" ".join(author_surnames(r.authors)) for r in index.references)]
-                          for part in re.findall(r"[^\W\d_]{4,}", names)}
+        # The surnames of the cited works' authors and of the review's own, as AuthorNames reads them.
+        self._surnames = {part for name in self.authors.surnames for part in re.findall(r"[^\W\d_]{4,}", name)}
         # Every word of the references' author labels, particles too ("van" of "Van Hoorn").
         self._label_words = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]+", r.label.split("(")[0])}
         self.speller = Speller.from_texts([*self.words.lexicon.values(), *index.glossary.values()],
@@ -315,7 +311,8 @@ class Assistant:
             return compose(read, lead, points, [], self.library)
         refs = self._listed_refs(read, claims, focus, previous_refs)
         intro = _list_intro(len(refs))
-        if not refs and 2 <= len(focus) <= 4 and self._names_each(read.clean.text, focus):
+        side_by_side = not refs and 2 <= len(focus) <= 4 and self._names_each(read.clean.text, focus)
+        if side_by_side:
             # Two or more studies named together are compared: each gets its own line, side by side.
             refs = [(r, "findings") for r in focus if self._is_study(r)]
             intro = f"**Side by side ({len(refs)} studies):**"
@@ -332,7 +329,7 @@ class Assistant:
             # Points are measured against the best sentence, not the finding put first in its place.
             floor = max((c.score for c in chosen), default=0.0) * self.settings.answer.point_ratio
             points = self._with_explanation(read, [c for c in chosen if c.score >= floor])
-            if intro.startswith("**Side by side"):
+            if side_by_side:
                 return compose(read, None, points, [], self.library, study_lines=study_lines, intro=intro)
             # A list answers with its studies: their names open the answer, their lines follow the evidence.
             names = [f"{self.library.label(r)} [{r}]" for r, _ in refs]
@@ -387,14 +384,17 @@ class Assistant:
         wanted = [t for t in dict.fromkeys(tokenize(read.clean.text))
                   if t not in read.request_tokens and t not in self.words.framing and self.idf.get(t, 0.0) >= _RARE_IDF]
         cited = {r for c in chosen for r in (c.refs or (0,))}
+        # From the sources already cited: a part left out is most often in the same study's abstract.
+        candidates = [(c, set(tokenize(strip_markers(c.quote)))) for c in claims[:40]
+                      if c not in chosen and c.score >= floor * share and set(c.refs or (0,)) <= cited]
         added: list[Claim] = []
-        for token in (t for t in wanted if t not in held):
-            # From the sources already cited: a part left out is most often in the same study's abstract.
-            best = next((c for c in claims[:40] if c not in chosen and c not in added and c.score >= floor * share
-                         and set(c.refs or (0,)) <= cited and token in tokenize(strip_markers(c.quote))), None)
-            if best is not None:
-                added.append(best)
-                held |= set(tokenize(strip_markers(best.quote)))
+        for token in wanted:
+            if token in held:
+                continue
+            found = next(((c, tokens) for c, tokens in candidates if token in tokens and c not in added), None)
+            if found is not None:
+                added.append(found[0])
+                held |= found[1]
             if len(added) >= 2:
                 break
         return [*points, *added]
@@ -1031,7 +1031,8 @@ class Assistant:
         coverage and unknown-word checks all ask for them."""
         return _remembered(self._understood_words, text, 1024,
                            lambda: frozenset(lexicon_words(text, self._lexicon_here) | summary_request_words(text)
-                                             | region_words(text, self._study_places) | direction_words(text)))
+                                             | region_words(text, self.model.studies if self.model else (), self.digests)
+                                             | direction_words(text)))
 
     def _tokens_of(self, passage) -> frozenset[str]:
         """A passage's tokens, remembered (bounded): the same passages come back question after question."""

@@ -43,6 +43,11 @@ class AuthorNames:
     any: Mapping[str, tuple[Reference, ...]]
     own: frozenset[str] = frozenset()  # the review's own authors ("what Smith et al. see as the gaps")
 
+    @property
+    def surnames(self) -> frozenset[str]:
+        """Every surname known, folded: the cited works' authors and the review's own."""
+        return frozenset(self.any) | self.own
+
     @classmethod
     def of(cls, references: Sequence[Reference], own_authors: Sequence[str] = ()) -> "AuthorNames":
         """`own_authors` in the reference list's form ("Smith AB"): names of the review itself."""
