@@ -157,7 +157,7 @@ def _sample_text(study: Study, digests: Mapping[int, Digest]) -> str:
 def _constraints(question: str, digests: Mapping[int, Digest]) -> list:
     """Conditions on sample size, follow-up and the findings' direction that the question states."""
     tests = []
-    question = _numbers_as_digits(question)
+    question = numbers_as_digits(question)
     if _ASKS_NULL.search(question):
         tests.append(_null_or_harm)
     at_most = re.search(r"\b(?:fewer|less) than (\d+)|\b(\d+) or fewer\b|\bat most (\d+)|\bunder (\d+)", question, re.I)
@@ -211,7 +211,7 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "seventeen eighteen nineteen twenty".split())}
 
 
-def _numbers_as_digits(text: str) -> str:
+def numbers_as_digits(text: str) -> str:
     return re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(1).lower()], text, flags=re.I)
 
 
@@ -271,7 +271,7 @@ def match_studies(
     """The studies a list question asks for: those satisfying its conditions whose facets share
     the question's words, down to `ratio` of the best match (all of them when it names only conditions)."""
     others = _constraints(question, digests)
-    design = _design_condition(_numbers_as_digits(question))
+    design = _design_condition(numbers_as_digits(question))
     tests = [design, *others] if design else others
     pool = [s for s in studies if all(test(s) for test in tests)]
     if not pool and _null_or_harm in tests:

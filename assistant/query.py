@@ -30,7 +30,7 @@ class WordLists:
     """The word lists a question is read with, kept as data (assistant/data/) so each can be
     switched off and its worth measured (eval/ablations.py): `lexicon` maps everyday phrases
     (regular expressions) to the words reviews use; `framing` are words that frame a question
-    without naming a topic (compared stemmed)."""
+    without naming a topic (compared stemmed): the data file's and a standard stop-word list's."""
 
     lexicon: Mapping[str, str] = field(default_factory=dict)
     framing: frozenset[str] = frozenset()
@@ -38,7 +38,10 @@ class WordLists:
 
     @classmethod
     def load(cls, lexicon: bool = True, framing: bool = True, shorthand: bool = True) -> "WordLists":
-        return cls(lexicon=_lexicon() if lexicon else {}, framing=_framing_words() if framing else frozenset(),
+        # A standard English stop-word list frames too ("here", "please", "keep" and "too" name no
+        # topic in any corpus), switched off with the data file.
+        return cls(lexicon=_lexicon() if lexicon else {},
+                   framing=_framing_words() | _stop_words() if framing else frozenset(),
                    shorthand=_shorthand() if shorthand else {})
 
 
@@ -54,6 +57,15 @@ def _lexicon() -> Mapping[str, str]:
 def _shorthand() -> Mapping[str, str]:
     words = json.loads((_DATA / "shorthand.json").read_text(encoding="utf-8"))["words"]
     return MappingProxyType({k.lower(): v for k, v in words.items()})
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """The Glasgow Information Retrieval Group's English stop words (as scikit-learn ships them),
+    with their stems: published for any English text, not chosen for this project's questions."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {t for w in ENGLISH_STOP_WORDS for t in tokenize(w)}
 
 
 @lru_cache(maxsize=1)

@@ -8,8 +8,9 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
+from types import MappingProxyType
 
 from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, cited_groups, claim_from_sentence, compose,
                                evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
@@ -20,7 +21,7 @@ from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
-from assistant.facets import direction_words, match_studies, region_words, study_tokens
+from assistant.facets import direction_words, match_studies, numbers_as_digits, region_words, study_tokens
 from assistant.spelling import Speller, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
@@ -89,7 +90,7 @@ class Assistant:
         self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
         self._profile_vectors = None  # (refs, matrix) of the studies' profiles, embedded on first use
-        self._initials: frozenset[str] | None = None  # of the names the corpus spells out, read on first use
+        self._initials: Mapping[str, str] | None = None  # of the names the corpus spells out, read on first use
         self._greek_printed: frozenset[str] | None = None  # Greek letters the corpus prints, read on first use
         self._age_limits: tuple[int | None, int | None, str] | None = None  # the eligibility criteria's ages, read on first use
         # One query at a time needs one thread; two threads on two busy cores stall each other.
@@ -141,7 +142,7 @@ class Assistant:
         history = [self.speller.correct(strip_markup(h[:longest]))[0] for h in list(history)[-8:] if h]
         # The persona is inferred once the question is read, after its two vectors (its own, for
         # the persona, and its search text's) are embedded together.
-        read = read_question(question, history, persona if persona != "auto" else PERSONAS[0], self.library.glossary,
+        read = read_question(question, history, persona if persona != "auto" else PERSONAS[0], self._glossary_for(question),
                              self.settings.answer.max_question_chars, self.words)
         if read.clean.text:
             asked = read.clean.text
@@ -1076,7 +1077,7 @@ class Assistant:
         """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
         understood = self._understood(read.clean.text)
         words = re.findall(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]", read.clean.text.lower())
-        acronyms = {w.lower() for w in re.findall(r"\b\w*[A-Z]\w*[A-Z]\w*\b", read.clean.text)}
+        acronyms = {w.lower() for w in _WRITTEN_ACRONYM.findall(read.clean.text)}
         unknown = []
         for word in dict.fromkeys(words):
             if _CONTRACTION.search(word):
@@ -1085,29 +1086,47 @@ class Assistant:
             # topic; short acronyms ("BMI") and short words ("twin") are topics.
             parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not re.fullmatch(r"\d+(s|st|nd|rd|th)?", p)
                      and (len(p) > 4 or word in acronyms or self.speller.is_english(p))]
-            if word in understood or not parts:
-                continue
+            if word in understood or not parts or (word in acronyms and word in self._spelled_out_initials()):
+                continue  # an abbreviation the corpus never prints, but whose name it spells out ("BMI")
             missing = [p for p in parts if not self._knows_word(p)]
             if missing:
                 unknown.append(word)
         return unknown
 
-    def _spelled_out_initials(self) -> frozenset[str]:
+    def _spelled_out_initials(self) -> Mapping[str, str]:
         """The initials of every name the corpus spells out in capitals ("Maslach Burnout
-        Inventory" gives "mbi"), so an abbreviation it never prints is still known by its name."""
+        Inventory" gives "mbi"), with the name, so an abbreviation it never prints is still known by its name."""
         if self._initials is None:
-            names = _TITLE_RUN.findall("\n".join(p.text for p in self.retriever.passages))
-            self._initials = frozenset("".join(w[0] for w in re.findall(r"[A-Z][\w'’]*", name)).lower() for name in names)
+            text = "\n".join(p.text for p in self.retriever.passages)
+            initials: dict[str, str] = {}
+            for name in _TITLE_RUN.findall(text):
+                initials.setdefault("".join(w[0] for w in re.findall(r"[A-Z][\w'’]*", name)).lower(), name)
+            # A measure led by a number, in any case: "six-minute walk test" gives "6mwt".
+            for match in _NUMBER_LED.finditer(numbers_as_digits(text)):
+                words = re.split(r"[\s-]+", match.group(2))
+                for k in range(2, len(words) + 1):
+                    initials.setdefault(match.group(1) + "".join(w[0] for w in words[:k]).lower(),
+                                        f"{match.group(1)} {' '.join(words[:k])}")
+            self._initials = MappingProxyType(initials)
         return self._initials
+
+    def _glossary_for(self, question: str) -> dict[str, str]:
+        """The corpus's glossary, with the name of each abbreviation of the question that the
+        corpus never prints but spells out ("6MWT": "6 minute walk test"), so the search finds it by name."""
+        names = {w: self._spelled_out_initials().get(w.lower()) for w in _WRITTEN_ACRONYM.findall(question)
+                 if w not in self.library.glossary and w.lower() not in self.known_words}
+        return {**self.library.glossary, **{w: name for w, name in names.items() if name}}
 
     def _names_a_kind(self, word: str) -> bool:
         """An unknown word made of a word-forming part and a content word of the corpus
         ("physio" + "therapists", "neuro" + "psychologists"), not a grammatical prefix ("non",
         "over") that keeps the topic."""
         word = word.lower()
+        if self.speller.is_english(word):
+            return False  # a word of the dictionary ("composition") is a word, not "com" + "position"
         for cut in range(3, len(word) - 5):
             head, rest = word[:cut], word[cut:]
-            if head in _GRAMMATICAL_PREFIXES or not rest.isalpha():
+            if head in _GRAMMATICAL_PREFIXES or not head.isalpha() or not rest.isalpha():
                 continue
             tokens = tokenize(rest)
             if tokens and all(t in self.known_words and t not in self.words.framing for t in tokens):
@@ -1195,6 +1214,10 @@ _ASKS_KIND = (
     ("conclusions", re.compile(r"\b((the|this) review('s)? (conclusions?|concludes?)|(the )?authors'? conclu\w*|"
                                r"conclusions? of (the|this) review|take-?home (message|points?))\b", re.IGNORECASE)),
 )
+# An abbreviation as written: two capitals or more, digits allowed ("BMI", "6MWT", "PHQ9").
+_WRITTEN_ACRONYM = re.compile(r"\b\w*[A-Z]\w*[A-Z]\w*\b")
+# A number and the words it leads ("6-minute walk test" as the corpus may spell "six-minute walk test").
+_NUMBER_LED = re.compile(r"\b(\d{1,3})[\s-]+([a-z]+(?:[\s-]+[a-z]+){1,3})", re.IGNORECASE)
 # A name in title case: two to six capitalised words, "of", "and", "for", "the" or "&" between them.
 _TITLE_RUN = re.compile(r"\b[A-Z][\w'’]*(?:[\s-]+(?:(?:of|and|for|the|in|on|&)\s+)?[A-Z][\w'’]*){1,5}")
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from assistant.query import read_question
 from common.settings import PROJECT_ROOT, Settings
 
 REVIEW2 = PROJECT_ROOT.parent / "shared" / "fixtures" / "review2"
@@ -494,3 +495,34 @@ def test_a_question_naming_a_section_of_the_review_is_answered_from_that_section
     answer = review2_assistant.ask("How do the review's adherence and dropout figures compare with the earlier "
                                    "review of community exercise programmes? numbers please", persona="researcher")
     assert "13%" in answer.answer and "17%" in answer.answer, answer.answer[:800]
+
+
+def test_function_words_and_words_for_a_chart_or_a_paper_are_no_missing_topics(review2_assistant) -> None:
+    # "here", "please" (of "pls") and "keep" stand in the standard English stop-word list; "pie
+    # chart" and "paper" say what the asker will make or read, not what the question is about.
+    for question in ("which one did better for mood in the studies here?",
+                     "for a pie chart pls: how many participants were in the observational studies?",
+                     "need the DOI of the paper on the pedometer walking programme"):
+        answer = review2_assistant.ask(question)
+        assert not answer.abstained and answer.citations, (question, answer.answer[:300])
+
+
+def test_a_dictionary_word_holding_a_corpus_word_is_no_unknown_kind(review2_assistant) -> None:
+    # "composition" holds "position" but is a word of its own (unlike "physio" + "therapists").
+    assert not review2_assistant._names_a_kind("composition")
+    answer = review2_assistant.ask("Compare the 2 qualitative studies: sample composition and analytic approach")
+    assert not answer.abstained, answer.answer[:300]
+
+
+def test_an_abbreviation_whose_name_the_corpus_spells_with_a_number_word_is_known(review2_assistant) -> None:
+    # The digests say "six-minute walk test"; nobody needs it printed as "6MWT".
+    def unknown(question: str) -> list[str]:
+        return review2_assistant.unknown_terms(read_question(question, [], "researcher", review2_assistant.library.glossary,
+                                                             2000, review2_assistant.words))
+
+    assert "6mwt" not in unknown("Did any trial report the 6MWT?")
+    assert "bmi" in unknown("Did any trial report BMI?")  # named nowhere in the corpus, in letters or in full
+    # And the search looks for it by that name.
+    study = next(s for s in review2_assistant.model.studies if "Brannigan" in s.label)
+    answer = review2_assistant.ask(f"{study.label}: how much did the 6MWT change?", persona="researcher")
+    assert not answer.abstained and "six-minute walk" in answer.answer.lower(), answer.answer[:800]
