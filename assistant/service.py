@@ -1014,9 +1014,11 @@ class Assistant:
         facets = sorted({t for ref in named if self.model is not None and (s := self.model.study(ref)) is not None
                          for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
         understood = self._understood(read.clean.text)
+        acronyms = set(_WRITTEN_ACRONYM.findall(read.clean.text))
         uncovered = []
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
-            tokens = [t for t in tokenize(word) if t not in self.words.framing]
+            # An abbreviation is no stop word by its stem ("HADS" is not "had"s).
+            tokens = [t for t in tokenize(word) if t not in self.words.framing or word in acronyms]
             if not tokens or word.lower() in understood or self._names_a_reference(word) or _CONTRACTION.search(word):
                 continue
             if any(lexicon_words(base, self._lexicon_here) for base in _bases(word)):
@@ -1085,10 +1087,11 @@ class Assistant:
             # A short word that is no English word is a typo of a function word ("wich"), not a
             # topic; short acronyms ("BMI") and short words ("twin") are topics.
             parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not re.fullmatch(r"\d+(s|st|nd|rd|th)?", p)
-                     and (len(p) > 4 or word in acronyms or self.speller.is_english(p))]
+                     and (len(p) > 4 or word in acronyms or p in acronyms or self.speller.is_english(p))]
             if word in understood or not parts or (word in acronyms and word in self._spelled_out_initials()):
                 continue  # an abbreviation the corpus never prints, but whose name it spells out ("BMI")
-            missing = [p for p in parts if not self._knows_word(p)]
+            # An abbreviation is no stop word by its stem ("HADS" is not "had"s, "IFS" not "if"s).
+            missing = [p for p in parts if not self._knows_word(p, framing=p not in acronyms and word not in acronyms)]
             if missing:
                 unknown.append(word)
         return unknown
@@ -1133,21 +1136,21 @@ class Assistant:
                 return True
         return False
 
-    def _knows_word(self, word: str) -> bool:
+    def _knows_word(self, word: str, framing: bool = True) -> bool:
         tokens = tokenize(word)
-        if not tokens or all(self._knows(t) for t in tokens):
+        if not tokens or all(self._knows(t, framing) for t in tokens):
             return True
         if (symbol := _GREEK.get(word.lower())) is not None:
             # "kappa" where the corpus prints "κ = 0.81" (the tokenizer reads no Greek letters).
             if self._greek_printed is None:
                 self._greek_printed = frozenset(s for s in _GREEK.values() if any(s in p.text for p in self.retriever.passages))
             return symbol in self._greek_printed
-        return any((found := tokenize(base)) and all(self._knows(t) for t in found) for base in _bases(word))
+        return any((found := tokenize(base)) and all(self._knows(t, framing) for t in found) for base in _bases(word))
 
-    def _knows(self, token: str) -> bool:
+    def _knows(self, token: str, framing: bool = True) -> bool:
         """A token the corpus knows: the word, its stem, a word sharing its stem's beginning
-        ('trauma' ~ 'traumatic'), every part of a compound, or a common framing word."""
-        if token in self.known_words or _stem(token) in self.known_stems or token in self.words.framing:
+        ('trauma' ~ 'traumatic'), every part of a compound, or (with `framing`) a framing word."""
+        if token in self.known_words or _stem(token) in self.known_stems or (framing and token in self.words.framing):
             return True
         return _shares_start(token, self._sorted_words)
 

@@ -526,3 +526,17 @@ def test_an_abbreviation_whose_name_the_corpus_spells_with_a_number_word_is_know
     study = next(s for s in review2_assistant.model.studies if "Brannigan" in s.label)
     answer = review2_assistant.ask(f"{study.label}: how much did the 6MWT change?", persona="researcher")
     assert not answer.abstained and "six-minute walk" in answer.answer.lower(), answer.answer[:800]
+
+
+def test_an_abbreviation_with_a_version_the_corpus_never_prints_is_declined_by_name(review2_assistant) -> None:
+    # "BDI-II": its letters part is the abbreviation, whatever follows the hyphen.
+    answer = review2_assistant.ask("Which included trials used the Beck Depression Inventory (BDI-II), and what did they find?")
+    assert answer.abstained and "BDI-II" in answer.answer, answer.answer[:300]
+
+
+def test_an_abbreviation_is_no_stop_word_by_its_stem(review2_assistant) -> None:
+    # "HADS" stems to "had" and "IFS" to "if", both stop words; the abbreviations are what is asked about.
+    for question, shown in (("Did any of the trials use the HADS?", "HADS"),
+                            ("any research on IFS therapy for depressed older adults?", "IFS")):
+        answer = review2_assistant.ask(question)
+        assert answer.abstained and shown in answer.answer, (question, answer.answer[:300])
