@@ -199,7 +199,10 @@ class Assistant:
         markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)
         if len(focus) == 1 and _ASKS_STUDY_FACTS.search(read.clean.text):
             markdown, citations = self._with_study_facts(focus[0], markdown, citations)
-        if _ASKS_REFERENCE.search(read.clean.text):
+        if _ASKS_ORIGIN.search(read.clean.text) and (origins := self._origin_refs(read)):
+            # "Who developed the CES-D, and when?": the work the review cites for it, as listed.
+            markdown, citations = self._with_reference_entries(list(origins), markdown, citations, origins)
+        elif _ASKS_REFERENCE.search(read.clean.text):
             # The studies asked about, or else the one the answer leads with.
             markdown, citations = self._with_reference_entries(focus or [c.ref for c in citations[:1] if c.ref],
                                                                markdown, citations)
@@ -537,7 +540,10 @@ class Assistant:
     def _study_per_side(self, question: str) -> tuple[int, ...]:
         """The one study each side of a comparison points at, by name or description; () unless
         the question has two sides."""
-        sides = [p for p in _SIDES.split(question) if p and len(p.split()) >= 3]
+        # "Two home-based programmes: the Brazilian RCT vs the Dutch trial": what comes before the
+        # colon frames both sides and is part of neither.
+        sides = [p for p in _SIDES.split(question) if p]
+        sides = [side for side in [sides[0].rsplit(":", 1)[-1], *sides[1:]] if len(side.split()) >= 3] if sides else []
         if len(sides) < 2:
             return ()
         found: list[int] = []
@@ -670,9 +676,11 @@ class Assistant:
             citations = [self.library.citation(ref, table_quote(record, "n"), "review"), *citations]
         return f"{line}\n\n{markdown}", citations
 
-    def _with_reference_entries(self, refs: Sequence[int], markdown: str, citations: list):
+    def _with_reference_entries(self, refs: Sequence[int], markdown: str, citations: list,
+                                citing: Mapping[int, Claim] | None = None):
         """A question for a study's DOI or full reference opens with its entry in the review's
-        reference list, as printed there, for a reference manager or a slide."""
+        reference list, as printed there, for a reference manager or a slide. A reference the
+        answer does not cite yet is quoted by its table row or, given one, the review's sentence citing it."""
         cited = {c.ref for c in citations}
         shown = []
         for ref in refs:
@@ -681,15 +689,42 @@ class Assistant:
                 continue
             if ref not in cited:
                 record = self.library.records.get(ref)
-                if record is None:
+                if record is not None:
+                    citations = [*citations, self.library.citation(ref, table_quote(record, "n"), "review")]
+                elif citing and ref in citing:
+                    citations = [*citations, self.library.citation(ref, citing[ref].quote, "review")]
+                else:
                     continue  # no sentence of the corpus to quote for it
-                citations = [*citations, self.library.citation(ref, table_quote(record, "n"), "review")]
             printed = reference.doi is None or reference.doi in reference.text
             shown.append(f"[{ref}] {reference.text}" + ("" if printed else f" https://doi.org/{reference.doi}"))
         if not shown:
             return markdown, citations
         heading = "**Reference:**" if len(shown) == 1 else "**References:**"
         return "\n".join([heading, *shown]) + f"\n\n{markdown}", citations
+
+    def _origin_refs(self, read: ReadQuestion) -> dict[int, Claim]:
+        """The work the review cites for an instrument or programme the question names, where its
+        name closes a clause: "the Center for Epidemiologic Studies Depression Scale (CES-D).[14]",
+        "the MBSR program[47]". Its full name first (where the review introduces it), then its
+        abbreviation; the first such clause of the review, and only one citing a work or two."""
+        asked = read.clean.text.lower()
+        named = [*read.entities, *(a for a, name in self.library.glossary.items() if len(name) > 8 and name.lower() in asked)]
+        names = [named, [self.library.glossary[a] for a in named if a in self.library.glossary]]
+        prose = sorted((p for p in self.retriever.passages if p.kind == "prose" and p.source == "review"), key=lambda p: p.order)
+        for group in reversed(names):
+            if not group:
+                continue
+            closing = re.compile(r"(?:" + "|".join(re.escape(n) for n in group) + r")\W*(?:\w+\W*){0,2}$", re.IGNORECASE)
+            for passage in prose:
+                for sentence in passage.sentences:
+                    if not sentence.refs:
+                        continue
+                    claim = claim_from_sentence(sentence, passage, 0.0)
+                    for clause, refs in cited_groups(claim.text):
+                        found = [r for r in refs if r in self.library.references]
+                        if found and len(found) <= 2 and closing.search(clause.strip()):
+                            return {r: claim for r in found}
+        return {}
 
     def _study_profile(self, read: ReadQuestion, ref: int, claims: Sequence[Claim]):
         """'Tell me about study X': how it was done, then everything it found, from the review's
@@ -1206,6 +1241,11 @@ class Assistant:
 _METHOD_MAX = 90
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
+# Who made an instrument or programme, and when: the work the review cites for it.
+_ASKS_ORIGIN = re.compile(r"\b(who (?:originally |first )?(?:developed|created|designed|devised|wrote|made|invented|authored|came up with)|"
+                          r"(?:originally|first) (?:developed|designed|created|described|published|proposed)|"
+                          r"original (?:paper|source|reference|article|version|authors?)|where (?:does|did) (?:it|that|this|the \S+) come from)\b",
+                          re.IGNORECASE)
 # A study's bibliographic entry: its DOI, full reference, or where it was published.
 _ASKS_REFERENCE = re.compile(r"\b(dois?|full (reference|citation)|(reference|citation) (for|to|of)|how (do|should|would|can) i cite|"
                              r"bibliograph\w*|(which|what) journal|published (in|where)|where was (it|that|this) published)\b", re.IGNORECASE)

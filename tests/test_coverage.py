@@ -540,3 +540,23 @@ def test_an_abbreviation_is_no_stop_word_by_its_stem(review2_assistant) -> None:
                             ("any research on IFS therapy for depressed older adults?", "IFS")):
         answer = review2_assistant.ask(question)
         assert answer.abstained and shown in answer.answer, (question, answer.answer[:300])
+
+
+def test_who_made_a_scale_is_answered_with_the_work_the_review_cites_for_it(review2_assistant) -> None:
+    # The review names the scale and cites its source right after: "(CES-D).[14]".
+    for question in ("who developed the CES-D, and in what year?", "Who created the Center for Epidemiologic Studies Depression Scale?"):
+        answer = review2_assistant.ask(question, persona="educator")
+        reference = review2_assistant.library.references[14]
+        assert answer.answer.startswith("**Reference:**") and reference.text[:40] in answer.answer, answer.answer[:400]
+        assert 14 in [c.ref for c in answer.citations]
+        assert "CES-D" in next(c.quote for c in answer.citations if c.ref == 14)  # the review's sentence citing it
+
+
+def test_a_framing_clause_before_a_colon_belongs_to_neither_side_of_a_comparison(review2_assistant) -> None:
+    # "Two home programmes:" speaks of both studies; each side still names its own one.
+    brazil = next(s.ref for s in review2_assistant.model.studies if s.country == "Brazil")
+    dutch = next(s.ref for s in review2_assistant.model.studies if s.country == "Netherlands")
+    question = "Two home programmes with staff contact: the Brazilian elastic band RCT vs the Dutch 3-arm trial - effects?"
+    assert set(review2_assistant._study_per_side(question)) == {brazil, dutch}
+    answer = review2_assistant.ask(question)
+    assert {brazil, dutch} <= {c.ref for c in answer.citations}, answer.answer[:400]
