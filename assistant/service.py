@@ -502,7 +502,8 @@ class Assistant:
             kind = "conclusions"  # "what's the bottom line?": the review's own conclusions
         if kind is None or self.model is None or not self.settings.answer.review_section_plans:
             return None
-        facts = [f for f in self.model.facts if f.kind == kind and f.text in self._sentence_at]
+        kinds = {"methods", "search"} if kind == "methods" else {kind}
+        facts = [f for f in self.model.facts if f.kind in kinds and f.text in self._sentence_at]
         if len(facts) < 2:
             return None
         scored = {c.quote: c.score for c in claims}
@@ -1256,6 +1257,10 @@ _ASKS_KIND = (
     # The review's own conclusions, not what a study or an earlier review concluded.
     ("conclusions", re.compile(r"\b((the|this) review('s)? (conclusions?|concludes?)|(the )?authors'? conclu\w*|"
                                r"conclusions? of (the|this) review|take-?home (message|points?))\b", re.IGNORECASE)),
+    # How the review chose and combined its studies (its methods and search facts).
+    ("methods", re.compile(r"\b(eligibility|(inclusion|exclusion|selection) criteria|criteria for (inclusion|exclusion)|age limit|"
+                           r"search (strategy|string|terms)|how (did|were) (they|the (authors|reviewers)) (search|screen|select|synthesi[sz]|combin|pool)\w*|"
+                           r"(narrative|statistical) synthesis|screening (process|agreement|disagreements?))\b", re.IGNORECASE)),
 )
 # An abbreviation as written: two capitals or more, digits allowed ("BMI", "6MWT", "PHQ9").
 _WRITTEN_ACRONYM = re.compile(r"\b\w*[A-Z]\w*[A-Z]\w*\b")

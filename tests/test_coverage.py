@@ -560,3 +560,11 @@ def test_a_framing_clause_before_a_colon_belongs_to_neither_side_of_a_comparison
     assert set(review2_assistant._study_per_side(question)) == {brazil, dutch}
     answer = review2_assistant.ask(question)
     assert {brazil, dutch} <= {c.ref for c in answer.citations}, answer.answer[:400]
+
+
+def test_how_the_review_chose_and_combined_its_studies_is_answered_from_its_methods(review2_assistant) -> None:
+    # The evidence model's methods and search facts, not a study's or the appraisal's "criteria".
+    answer = review2_assistant.ask("How did the authors combine the trial results - was there a pooled estimate?")
+    assert "not pooled" in answer.answer.split("\n")[0], answer.answer[:400]
+    answer = review2_assistant.ask("what were the eligibility criteria of this review?")
+    assert "aged 60 years or over" in answer.answer and "MMAT" not in answer.answer.split("\n")[0], answer.answer[:400]
