@@ -69,6 +69,7 @@ class Assistant:
         )
         self.idf = structures.idf
         prose = {p.order: p for p in index.passages if p.kind == "prose"}
+        self._review_prose = [prose[order] for order in sorted(prose) if prose[order].source == "review"]
         self._by_study: dict[int, list] = {}
         by_abstract: dict[int, list] = {}
         for passage in index.passages:
@@ -494,15 +495,14 @@ class Assistant:
                 and read.route != "numeric" and not _ASKS_STUDY_FACTS.search(read.clean.text))
 
     def _review_section(self, read: ReadQuestion, claims: Sequence[Claim], most: int = 6):
-        """A question about the review's own limitations, future research or conclusions is
-        answered from the evidence model's facts of that kind: the ones that best match the
+        """A question about the review's own limitations, future research, conclusions or methods
+        is answered from the evidence model's facts of those kinds: the ones that best match the
         question, shown in the review's order. None when the question asks for none of them."""
-        kind = next((k for k, pattern in _ASKS_KIND if pattern.search(read.clean.text)), None)
-        if kind is None and self._asks_whole_review(read):
-            kind = "conclusions"  # "what's the bottom line?": the review's own conclusions
-        if kind is None or self.model is None or not self.settings.answer.review_section_plans:
+        kinds = next((k for k, pattern in _ASKS_KIND if pattern.search(read.clean.text)), None)
+        if kinds is None and self._asks_whole_review(read):
+            kinds = ("conclusions",)  # "what's the bottom line?": the review's own conclusions
+        if kinds is None or self.model is None or not self.settings.answer.review_section_plans:
             return None
-        kinds = {"methods", "search"} if kind == "methods" else {kind}
         facts = [f for f in self.model.facts if f.kind in kinds and f.text in self._sentence_at]
         if len(facts) < 2:
             return None
@@ -543,8 +543,8 @@ class Assistant:
         the question has two sides."""
         # "Two home-based programmes: the Brazilian RCT vs the Dutch trial": what comes before the
         # colon frames both sides and is part of neither.
-        sides = [p for p in _SIDES.split(question) if p]
-        sides = [side for side in [sides[0].rsplit(":", 1)[-1], *sides[1:]] if len(side.split()) >= 3] if sides else []
+        first, *rest = [p for p in _SIDES.split(question) if p] or [""]
+        sides = [side for side in (first.rsplit(":", 1)[-1], *rest) if len(side.split()) >= 3]
         if len(sides) < 2:
             return ()
         found: list[int] = []
@@ -710,13 +710,12 @@ class Assistant:
         abbreviation; the first such clause of the review, and only one citing a work or two."""
         asked = read.clean.text.lower()
         named = [*read.entities, *(a for a, name in self.library.glossary.items() if len(name) > 8 and name.lower() in asked)]
-        names = [named, [self.library.glossary[a] for a in named if a in self.library.glossary]]
-        prose = sorted((p for p in self.retriever.passages if p.kind == "prose" and p.source == "review"), key=lambda p: p.order)
-        for group in reversed(names):
+        full_names = [self.library.glossary[a] for a in named if a in self.library.glossary]
+        for group in (full_names, named):
             if not group:
                 continue
             closing = re.compile(r"(?:" + "|".join(re.escape(n) for n in group) + r")\W*(?:\w+\W*){0,2}$", re.IGNORECASE)
-            for passage in prose:
+            for passage in self._review_prose:
                 for sentence in passage.sentences:
                     if not sentence.refs:
                         continue
@@ -1154,7 +1153,8 @@ class Assistant:
         corpus never prints but spells out ("6MWT": "6 minute walk test"), so the search finds it by name."""
         names = {w: self._spelled_out_initials().get(w.lower()) for w in _WRITTEN_ACRONYM.findall(question)
                  if w not in self.library.glossary and w.lower() not in self.known_words}
-        return {**self.library.glossary, **{w: name for w, name in names.items() if name}}
+        added = {w: name for w, name in names.items() if name}
+        return {**self.library.glossary, **added} if added else self.library.glossary
 
     def _names_a_kind(self, word: str) -> bool:
         """An unknown word made of a word-forming part and a content word of the corpus
@@ -1250,15 +1250,15 @@ _ASKS_ORIGIN = re.compile(r"\b(who (?:originally |first )?(?:developed|created|d
 # A study's bibliographic entry: its DOI, full reference, or where it was published.
 _ASKS_REFERENCE = re.compile(r"\b(dois?|full (reference|citation)|(reference|citation) (for|to|of)|how (do|should|would|can) i cite|"
                              r"bibliograph\w*|(which|what) journal|published (in|where)|where was (it|that|this) published)\b", re.IGNORECASE)
-# What a question asks of the review itself, by the evidence model's kinds of review facts.
+# What a question asks of the review itself, by the evidence model's kinds of review facts it is answered from.
 _ASKS_KIND = (
-    ("limitations", re.compile(r"\b(limitations?|weakness(es)?|shortcomings?)\b", re.IGNORECASE)),
-    ("future research", re.compile(r"\b(future (research|studies|work|trials)|further research|research gaps?|next steps)\b", re.IGNORECASE)),
+    (("limitations",), re.compile(r"\b(limitations?|weakness(es)?|shortcomings?)\b", re.IGNORECASE)),
+    (("future research",), re.compile(r"\b(future (research|studies|work|trials)|further research|research gaps?|next steps)\b", re.IGNORECASE)),
     # The review's own conclusions, not what a study or an earlier review concluded.
-    ("conclusions", re.compile(r"\b((the|this) review('s)? (conclusions?|concludes?)|(the )?authors'? conclu\w*|"
+    (("conclusions",), re.compile(r"\b((the|this) review('s)? (conclusions?|concludes?)|(the )?authors'? conclu\w*|"
                                r"conclusions? of (the|this) review|take-?home (message|points?))\b", re.IGNORECASE)),
     # How the review chose and combined its studies (its methods and search facts).
-    ("methods", re.compile(r"\b(eligibility|(inclusion|exclusion|selection) criteria|criteria for (inclusion|exclusion)|age limit|"
+    (("methods", "search"), re.compile(r"\b(eligibility|(inclusion|exclusion|selection) criteria|criteria for (inclusion|exclusion)|age limit|"
                            r"search (strategy|string|terms)|how (did|were) (they|the (authors|reviewers)) (search|screen|select|synthesi[sz]|combin|pool)\w*|"
                            r"(narrative|statistical) synthesis|screening (process|agreement|disagreements?))\b", re.IGNORECASE)),
 )
