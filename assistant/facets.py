@@ -137,6 +137,25 @@ def region_words(question: str, studies: Sequence[Study], digests: Mapping[int, 
             if any(_done_in(places, s, digests) for s in studies)}
 
 
+# Nouns for a piece of research: a place next to one says where the research was done.
+_RESEARCH_NOUN = r"(?:stud(?:y|ies)|trials?|rcts?|papers?|articles?|samples?|evidence|research|data|cohorts?|surveys?|experiments?|pilots?)"
+
+
+def places_asked_of_studies(question: str) -> list[tuple[str, re.Pattern[str]]]:
+    """The countries and world regions a question names as where research was done ("the Nigerian
+    exercise trial", "studies from Africa", "a trial in Chile"), each with the pattern of its
+    countries; not a place that only describes the asker ("I work in Spain")."""
+    asked: list[tuple[str, re.Pattern[str]]] = []
+    spans = [(match, places) for match, places in _regions_asked(question)]
+    spans += [(match, pattern) for _, pattern in _country_patterns() for match in pattern.finditer(question)]
+    for match, places in spans:
+        before, after = question[:match.start()], question[match.end():]
+        if (re.match(rf"[\s-]+(?:[\w-]+\s+){{0,2}}{_RESEARCH_NOUN}\b", after, re.I)
+                or re.search(rf"\b{_RESEARCH_NOUN}\b(?:\s+[\w-]+){{0,3}}\s+(?:in|from)\s+(?:the\s+)?$", before, re.I)):
+            asked.append((match.group(0), places))
+    return asked
+
+
 def _duration_condition(question: str):
     """A programme length the question names ("the 24 week ones", "12-week programmes"): the
     study's duration or intervention states it. Not a follow-up's length ("a 6-month follow-up")."""

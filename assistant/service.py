@@ -21,7 +21,8 @@ from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
-from assistant.facets import direction_words, match_studies, numbers_as_digits, region_words, study_tokens
+from assistant.facets import (countries_named, direction_words, match_studies, numbers_as_digits, places_asked_of_studies,
+                              region_words, study_tokens)
 from assistant.spelling import Speller, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
@@ -950,6 +951,8 @@ class Assistant:
                 unknown = sorted(unknown, key=lambda w: -self.meaning_carried(read.context, [w]))
             return (f"The review and the abstracts it cites say nothing about {', '.join(unknown[:3])}, "
                     "so I cannot answer this from them.")
+        if not by_name and self.settings.answer.scope_from_review and (reason := self._outside_places(read.clean.text)):
+            return reason  # a study described by a place none comes from is no study of the review
         if not named and self.settings.answer.scope_from_review and (
                 reason := self._outside_period(read.clean.text) or self._outside_ages(read.clean.text) or self._excluded_topic(read)):
             return reason
@@ -1009,6 +1012,26 @@ class Assistant:
             return None
         return (f"None of the studies this review includes is from {period}: they were published between "
                 f"{years[0]} and {years[-1]}, so I cannot say what studies from then found.")
+
+    def _outside_places(self, question: str) -> str | None:
+        """A place the question names as where research was done ("the Nigerian trial", "studies
+        from South America") that none of the included studies comes from. Said only when the
+        evidence model knows where nearly every included study was done (`answer.places_known_share`):
+        a study of unknown place might have been done anywhere."""
+        asked = places_asked_of_studies(question)
+        studies = [s for s in (self.model.studies if self.model else ()) if s.in_tables or s.design]
+        if not asked or not studies:
+            return None
+        known = {s.ref: sorted(countries_named(f"{s.country} {s.population} {self._samples.get(s.ref, '')}")) for s in studies}
+        if sum(bool(places) for places in known.values()) < self.settings.answer.places_known_share * len(studies):
+            return None
+        where = [place for places in known.values() for place in places]
+        missing = [word for word, pattern in asked if not any(pattern.search(place) for place in where)]
+        if not missing:
+            return None
+        named = dict.fromkeys(place for word in missing for place in (sorted(countries_named(word)) or [word]))
+        return (f"None of the studies this review includes was done in {' or '.join(named)}: they come from "
+                f"{', '.join(sorted(set(where)))}, so I cannot say what research from there found.")
 
     def _excluded_topic(self, read: ReadQuestion) -> str | None:
         """A topic of the question that the review names only to exclude it ("studies were

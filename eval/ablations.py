@@ -22,7 +22,7 @@ ABLATIONS: tuple[tuple[str, Override], ...] = (
     ("no framing words (word list)", {"answer": {"framing_words": False}}),
     ("no shorthand (word list)", {"answer": {"shorthand": False}}),
     ("no evidence-gain abstention", {"answer": {"uncovered_gain_max": 10.0}}),
-    ("no scope from the review's criteria and years", {"answer": {"scope_from_review": False}}),
+    ("no scope from the review's criteria, years and places", {"answer": {"scope_from_review": False}}),
     ("no review-section plans (limitations, future research, enumerations)", {"answer": {"review_section_plans": False}}),
     ("no study found by meaning (described studies by their facets' words only)", {"answer": {"describe_margin": 1.0}}),
     ("no topic rule for unknown words (meaning share only with other signals)", {"answer": {"unknown_meaning_topic": 1.0}}),

@@ -568,3 +568,26 @@ def test_how_the_review_chose_and_combined_its_studies_is_answered_from_its_meth
     assert "not pooled" in answer.answer.split("\n")[0], answer.answer[:400]
     answer = review2_assistant.ask("what were the eligibility criteria of this review?")
     assert "aged 60 years or over" in answer.answer and "MMAT" not in answer.answer.split("\n")[0], answer.answer[:400]
+
+
+def test_research_from_a_place_no_included_study_comes_from_is_declined_with_their_places(review2_assistant) -> None:
+    # The evidence model knows where each study was done; a trial described by another place is none of them.
+    answer = review2_assistant.ask("slide on african evidence: what did the Nigerian exercise trial in the review find?")
+    assert answer.abstained and not answer.citations
+    assert "Nigeria" in answer.answer and "South Africa" in answer.answer, answer.answer[:400]
+    # A place some study comes from is answered.
+    for question in ("what did the Danish trial find?", "which studies were done in Asia?"):
+        answer = review2_assistant.ask(question)
+        assert not answer.abstained and answer.citations, (question, answer.answer[:300])
+
+
+def test_a_place_describing_the_asker_is_not_asked_of_the_research() -> None:
+    from assistant.facets import places_asked_of_studies
+
+    assert [word for word, _ in places_asked_of_studies("the Nigerian exercise trial; any studies from Asia?")] == ["Asia", "Nigerian"]
+    assert places_asked_of_studies("I live in Spain - does walking help an older person's low mood?") == []
+
+
+def test_a_place_is_never_taken_for_missing_research_when_the_model_does_not_know_where_studies_were_done(assistant) -> None:
+    # The seed review's tables give no country: a study of unknown place may come from anywhere.
+    assert assistant._outside_places("what did the Nigerian study of counsellors find?") is None
