@@ -602,6 +602,11 @@ class Assistant:
             if (following is not None and not set(following.refs) - set(ordered[0].refs)
                     and not any(c.quote == following.quote for c in ordered)):
                 ordered = [ordered[0], following, *ordered[1:]]
+        if (following := self._following(ordered[0])) is not None and _REFERS_BACK.match(following.quote) \
+                and set(following.refs) <= set(ordered[0].refs) and not any(c.quote == following.quote for c in ordered):
+            # "This effect is not seen as necessarily negative": a sentence opening with a word
+            # pointing back says what the lead's finding means, and reads wrongly without it.
+            ordered = [ordered[0], following, *ordered[1:]]
         if not ordered[0].refs and (following := self._following(ordered[0])) is not None and _EXAMPLE.match(following.quote):
             # A general lead citing nothing is followed by the example that gives its evidence.
             if not any(c.quote == following.quote for c in ordered):
@@ -1383,6 +1388,8 @@ _UNKNOWN_SHARE = 0.4
 # A word of the question rare enough in the corpus to name a part of it ("handgrip", "attendance").
 _RARE_IDF = 2.5
 # A sentence giving an example of the one before it, which carries what that one only announces.
+# A sentence opening with a word that points back at the one before ("This effect…", "These results…").
+_REFERS_BACK = re.compile(r"\s*(?:(?:however|moreover|thus|therefore|indeed|nevertheless),?\s+)?(?:this|these|such|that|those)\b(?!\s+(?:is|was|were|are)\s+(?:why|because|what|how))", re.IGNORECASE)
 _EXAMPLE = re.compile(r"\s*(for (example|instance)|e\.g\.|specifically|in particular|namely)\b", re.IGNORECASE)
 # Where a comparison turns from one side to the other.
 _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet|differ(?:s|ed)? from|"

@@ -591,3 +591,11 @@ def test_a_place_describing_the_asker_is_not_asked_of_the_research() -> None:
 def test_a_place_is_never_taken_for_missing_research_when_the_model_does_not_know_where_studies_were_done(assistant) -> None:
     # The seed review's tables give no country: a study of unknown place may come from anywhere.
     assert assistant._outside_places("what did the Nigerian study of counsellors find?") is None
+
+
+def test_a_sentence_pointing_back_at_the_lead_follows_it(assistant) -> None:
+    # "However, this suggestion is yet to be tested…" says what the lead's finding is worth.
+    answer = assistant.ask("Yela et al. 2022 on experiential avoidance after MSC - what sample was that, and do the review "
+                           "authors treat the mechanism as established for MH professionals?")
+    lead, following = answer.answer.split("\n\n")[0], answer.answer.split("\n\n")[1:]
+    assert "experiential avoidance" in lead and "yet to be tested" in "\n".join(following), answer.answer[:600]
