@@ -765,9 +765,14 @@ class Assistant:
         present = {h.passage.passage_id for h in pool}
         floor = min((h.score for h in pool), default=0.0)
         query_vector = np.asarray(self._embed(query), dtype=np.float32)
+        # A passage found by its words alone came without a similarity (0): it gets its own too.
+        unscored = {h.passage.passage_id for h in pool if h.dense == 0.0}
         # Only these studies' vectors, asked of Chroma: none is held in memory.
-        wanted = dict.fromkeys(p.passage_id for ref in focus for p in self._by_study.get(ref, []) if p.passage_id not in present)
+        wanted = dict.fromkeys(p.passage_id for ref in focus for p in self._by_study.get(ref, [])
+                               if p.passage_id not in present or p.passage_id in unscored)
         vector_of = passage_vectors(self.index, list(wanted))
+        pool = [replace(h, dense=float(vector_of[h.passage.passage_id] @ query_vector))
+                if h.passage.passage_id in unscored and h.passage.passage_id in vector_of else h for h in pool]
         extra = []
         for ref in focus:
             for passage in self._by_study.get(ref, []):

@@ -599,3 +599,10 @@ def test_a_sentence_pointing_back_at_the_lead_follows_it(assistant) -> None:
                            "authors treat the mechanism as established for MH professionals?")
     lead, following = answer.answer.split("\n\n")[0], answer.answer.split("\n\n")[1:]
     assert "experiential avoidance" in lead and "yet to be tested" in "\n".join(following), answer.answer[:600]
+
+
+def test_a_passage_of_the_asked_study_found_by_its_words_alone_competes_by_its_meaning_too(assistant) -> None:
+    # The lexical search found the digest's "Five master themes…" passage, without a similarity;
+    # scored as if it had none, it lost to the study's table row.
+    answer = assistant.ask("Name the master themes from the loving-kindness meditation study with trainee therapists.")
+    assert "impact on self" in answer.answer.lower(), answer.answer[:500]
