@@ -345,8 +345,8 @@ def asked_cells(record: StudyRecord, question: str) -> list[tuple[str, str]]:
     return cells
 
 
-def best_finding(record: StudyRecord, question: str) -> tuple[str, str]:
-    """The finding of a table row that speaks most to the question (the first one if none does)."""
+def _finding_pieces(record: StudyRecord) -> list[tuple[str, str]]:
+    """Each finding of a table row (bullet, lettered point or cell) with its column heading."""
     pieces: list[tuple[str, str]] = []  # (column heading, finding as printed)
     for index, cell in enumerate(record.cells):
         column = record.columns[index] if index < len(record.columns) else ""
@@ -354,6 +354,12 @@ def best_finding(record: StudyRecord, question: str) -> tuple[str, str]:
             continue
         parts = re.sub(r"<[^>]+>", " ", cell).split("•") if "•" in cell else _LETTERED.split(cell)
         pieces += [(column, re.sub(r"\s+", " ", p).strip()) for p in parts if len(p.strip()) > 3]
+    return pieces
+
+
+def best_finding(record: StudyRecord, question: str) -> tuple[str, str]:
+    """The finding of a table row that speaks most to the question (the first one if none does)."""
+    pieces = _finding_pieces(record)
     if not pieces:
         return "Finding", table_quote(record, "findings")
     wanted = set(tokenize(question))
@@ -363,16 +369,24 @@ def best_finding(record: StudyRecord, question: str) -> tuple[str, str]:
     return (inner.group(1) if inner else column).capitalize(), piece
 
 
-def study_line(record: StudyRecord, library: Library, focus: str, question: str = "") -> Claim:
+def study_line(record: StudyRecord, library: Library, focus: str, question: str = "", *, every: bool = False) -> Claim:
+    """A study's line: design, N, sample, instruments, the cells asked for and its finding that
+    speaks most to the question, or with `every` (a list asked of one study: "what did the
+    trainees start doing?") each of its findings in the table's order."""
     n = f"N = {record.n}" if record.n else ""
     parts = [record.design, n, record.sample]
     if focus == "instruments" or record.instruments:
         parts.append("instruments: " + ", ".join(record.instruments) if record.instruments else "")
     heading, finding = best_finding(record, question) if question else ("Finding", table_quote(record, "findings"))
+    if every and len(pieces := _finding_pieces(record)) > 1 and focus == "findings":
+        inner = re.search(r"\(([^)]+)\)", pieces[0][0])
+        heading = (inner.group(1) if inner else pieces[0][0]).capitalize()
+        finding = " ".join(piece if piece.endswith((".", ";")) else f"{piece};" for _, piece in pieces).rstrip(";")
     parts += [f"{column.capitalize()}: {cell.rstrip('.')}" for column, cell in asked_cells(record, question)]
     head = "; ".join(p for p in parts if p)
     text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. {heading}: {finding.rstrip('.')}."
-    return Claim(text=text, refs=(record.ref,), quote=table_quote(record, focus) if focus != "findings" else finding,
+    # Each finding together is the cell as printed (a bulleted cell: its first bullet).
+    return Claim(text=text, refs=(record.ref,), quote=table_quote(record, focus) if focus != "findings" or every else finding,
                  source="review", score=1.0, passage_id=f"table:{record.ref}")
 
 

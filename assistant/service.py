@@ -323,7 +323,8 @@ class Assistant:
             refs = [(r, "findings") for r in focus if self._is_study(r)]
             intro = f"**Side by side ({len(refs)} studies):**"
         if refs:
-            study_lines = [self._study_line(r, claims, record_focus, read.clean.text) for r, record_focus in refs]
+            # One study listed: the list asked for is its own findings, each of them.
+            study_lines = [self._study_line(r, claims, record_focus, read.clean.text, every=len(refs) == 1) for r, record_focus in refs]
             listed = {r for r, _ in refs}
             # Beside the list, only the text's own sentences about the listed studies.
             claims = [c for c in claims if ((c.refs and set(c.refs) <= listed) or (not c.refs and self._goes_on_about(c, listed)))
@@ -880,10 +881,10 @@ class Assistant:
 
         return ref in self.library.records or _design_group(self.library.design(ref)) is not None
 
-    def _study_line(self, ref: int, claims: Sequence[Claim], record_focus: str, question: str = "") -> Claim:
+    def _study_line(self, ref: int, claims: Sequence[Claim], record_focus: str, question: str = "", every: bool = False) -> Claim:
         record = self.library.records.get(ref)
         if record is not None:
-            return study_line(record, self.library, record_focus, question)
+            return study_line(record, self.library, record_focus, question, every=every)
         best = next((c for c in claims if ref in c.refs and len(c.refs) == 1), None) or next((c for c in claims if ref in c.refs), None)
         if best is None:
             best = self._digest_claim(ref)

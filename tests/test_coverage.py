@@ -606,3 +606,13 @@ def test_a_passage_of_the_asked_study_found_by_its_words_alone_competes_by_its_m
     # scored as if it had none, it lost to the study's table row.
     answer = assistant.ask("Name the master themes from the loving-kindness meditation study with trainee therapists.")
     assert "impact on self" in answer.answer.lower(), answer.answer[:500]
+
+
+def test_a_list_asked_of_one_study_gives_each_of_its_findings(assistant) -> None:
+    # The table's lettered points (a)-(d) are the list asked for, not the one that best matches.
+    answer = assistant.ask("what concrete things did trainee therapists start doing for themselves after that loving "
+                           "kindness meditation course? list pls")
+    for point in ("(a)", "(b)", "(c)", "(d)", "self-talk"):
+        assert point in answer.answer, answer.answer[:800]
+    assert all(c.quote in assistant.library.records[c.ref].cells for c in answer.citations if c.ref in assistant.library.records
+               and c.quote.startswith("(a)"))
