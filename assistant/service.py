@@ -557,6 +557,9 @@ class Assistant:
                 study = self._one_namesake(side, by_name, side=True)
             else:
                 study = by_name or described_study(side, self.model.studies, side=True, samples=self._samples)
+            if (not by_name and found and not points_at_one_study(side) and not by_first_author(side, self.model.studies)
+                    and self._within(found, side)):
+                continue  # "how did the psychiatrists differ from the non-medical staff": groups of one study
             found += [r for r in study if r not in found]
             if not study:
                 unresolved.append(side)
@@ -566,6 +569,14 @@ class Assistant:
             others = [s for s in self.model.studies if s.ref not in found]
             found += [r for r in described_study(side, others, side=True, samples=self._samples) if r not in found]
         return tuple(found)
+
+    def _within(self, refs: Sequence[int], side: str) -> bool:
+        """Most content words of a comparison's side stand in the passages of a study already
+        found: the side is a group within that study ("the non-medical staff" of a study of
+        psychiatrists and non-medical MHPs), not another study."""
+        words = {t for t in tokenize(side) if t not in self.words.framing}
+        return bool(words) and any(len(words & {t for p in self._by_study.get(ref, []) for t in self._tokens_of(p)}) > len(words) / 2
+                                   for ref in refs)
 
     def _one_namesake(self, text: str, refs: Sequence[int], *, side: bool = False) -> tuple[int, ...]:
         """Of papers named alike ("Beaumont et al. (2016)" is a survey and a workshop evaluation),

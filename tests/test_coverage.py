@@ -616,3 +616,12 @@ def test_a_list_asked_of_one_study_gives_each_of_its_findings(assistant) -> None
         assert point in answer.answer, answer.answer[:800]
     assert all(c.quote in assistant.library.records[c.ref].cells for c in answer.citations if c.ref in assistant.library.records
                and c.quote.startswith("(a)"))
+
+
+def test_a_comparison_of_two_groups_within_one_study_stays_with_that_study(assistant) -> None:
+    # "the non-medical staff" is a group of the Italian study, not the study of "mental healthcare staff".
+    volpe = next(s.ref for s in assistant.model.studies if s.label.startswith("Volpe"))
+    answer = assistant.ask("In the Italian study of 100 early-career mental health workers, how did the psychiatrists "
+                           "differ from the non-medical staff?")
+    assert {c.ref for c in answer.citations} - {0} == {volpe}, answer.answer[:500]
+    assert "emotional exhaustion" in answer.answer.lower()
