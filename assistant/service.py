@@ -16,7 +16,7 @@ from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library,
                                evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
                                table_quote)
 from assistant.persona import PERSONAS, reads_as_english
-from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, classify_route, comparison_sides, infer_persona,
+from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
                              lexicon_words, question_parts, read_question, strip_markup, summary_request_words,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
@@ -1251,7 +1251,11 @@ class Assistant:
         authors = {s.ref for s in by_first_author(text, self.model.studies)} if not points_at_several_studies(text) else set()
         if by_words or not (points_at_one_study(text) or len(authors) >= 2):
             return by_words, ()
-        closeness = self._study_closeness(text)
+        # "An MBCT course" is matched by meaning with its name spelled out, as titles and samples write it.
+        names = [name for abbreviation, name in self.library.glossary.items() if _names_abbreviation(text, abbreviation)]
+        names += [name for w in _WRITTEN_ACRONYM.findall(text) if w not in self.library.glossary
+                  and (name := self._spelled_out_initials().get(w.lower()))]
+        closeness = self._study_closeness(f"{text} ({'; '.join(names)})" if names else text)
         if len(authors) >= 2:
             # "Beaumont 2016 CFT workshop": one of the named author's studies, whichever is clearly
             # closest in meaning, or else all of them; never another author's.

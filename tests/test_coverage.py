@@ -625,3 +625,12 @@ def test_a_comparison_of_two_groups_within_one_study_stays_with_that_study(assis
                            "differ from the non-medical staff?")
     assert {c.ref for c in answer.citations} - {0} == {volpe}, answer.answer[:500]
     assert "emotional exhaustion" in answer.answer.lower()
+
+
+def test_a_study_described_by_an_abbreviation_is_found_by_its_spelled_out_name(assistant) -> None:
+    # The title says "Mindfulness-Based Cognitive Therapy"; the asker writes "MBCT".
+    rimes = next(s.ref for s in assistant.model.studies if s.label.startswith("Rimes"))
+    question = "the one where trainee clinical psychologists did an MBCT course - did it change how they work with clients?"
+    assert assistant._described(question)[1] == (rimes,)
+    answer = assistant.ask(question)
+    assert {c.ref for c in answer.citations} - {0} == {rimes}, answer.answer[:400]
