@@ -819,7 +819,8 @@ class Assistant:
         whole = match.strength == "group" and not self._asks_beyond_design(read.clean.text)
         if match.strength == "exact" or whole:
             refs = table  # "List all 14 randomised controlled trials": a group named by its design alone is all of it
-        elif match.strength == "group" and (within := [r for r in table if r in enumerated]):
+        elif match.strength == "group" and len(within := [r for r in table if r in enumerated]) >= min(2, len(table)):
+            # A clause citing one study of the group describes that study, not the group.
             refs = within
         elif match.strength != "group" and enumerated:
             refs = enumerated

@@ -152,7 +152,11 @@ def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequ
 
 _INTERVENTION_DESIGNS = ("RCT", "non-randomized trial", "pre-post")
 DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
-    (r"\b(randomi[sz]ed|rcts?|trials?)\b", lambda r: r.design == "RCT"),
+    # "Non-randomised" and "quasi-experimental" name the other trials, not randomized ones.
+    (r"(?<!non-)(?<!non )(?<!not )\b(?:randomi[sz]ed|rcts?)\b|(?<!non-randomised )(?<!non-randomized )(?<!non randomised )"
+     r"(?<!non randomized )(?<!quasi-experimental )\btrials?\b", lambda r: r.design == "RCT"),
+    # Every trial without randomization, a single group measured before and after included.
+    (r"\b(non[- ]?randomi[sz]ed|not randomi[sz]ed|quasi-?experiment\w*)", lambda r: r.design in ("non-randomized trial", "pre-post")),
     (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b(?!.*\b(trainings?|courses?|interventions?|programmes?|programs?|meditation|workshops?)\b)",
      lambda r: r.design == "qualitative"),
     (r"\b(qualitative|interviews?|phenomenolog\w*|thematic)\b.*\b(trainings?|courses?|interventions?|programmes?|programs?|meditation|workshops?)\b",
@@ -161,7 +165,7 @@ DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(cross-sectional|surveys?|correlational|questionnaire studies)\b", lambda r: r.design == "cross-sectional"),
     (r"\b(cohort|longitudinal|prospective)\b", lambda r: r.design == "longitudinal"),
     (r"\b(observational|non-?experimental)\b", lambda r: r.design in ("cross-sectional", "longitudinal")),
-    (r"\b(experimental|quasi-experimental|intervention studies|training studies|pre-post)\b", lambda r: r.design in _INTERVENTION_DESIGNS),
+    (r"(?<!quasi-)\b(experimental|intervention studies|training studies|pre-post)\b", lambda r: r.design in _INTERVENTION_DESIGNS),
 ]
 _PROGRAM_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(msc|mindful self-compassion)\b", lambda r: "MSC" in r.program),
@@ -180,7 +184,8 @@ _SPECIFIC_SAMPLES: list[tuple[str, Callable[[StudyRecord], bool]]] = [
 ]
 _SAMPLE_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(counsell?ors?|counsell?ing)\b", lambda r: "counsel" in r.sample.lower()),
-    (r"\b(trainees?|students?|in training|interns?|doctoral)\b",
+    # "For my students" names the asker's audience, not the sample.
+    (r"(?<!my )(?<!our )\b(trainees?|students?|in training|interns?|doctoral)\b",
      lambda r: bool(re.search(r"trainee|student|intern|training", r.sample, re.IGNORECASE))),
     (r"\b(practi[sc]ing|working|licensed|qualified) (psychologists|therapists|professionals)\b",
      lambda r: "practicing" in r.sample.lower() or r.sample.lower().startswith("psychologists")),

@@ -634,3 +634,11 @@ def test_a_study_described_by_an_abbreviation_is_found_by_its_spelled_out_name(a
     assert assistant._described(question)[1] == (rimes,)
     answer = assistant.ask(question)
     assert {c.ref for c in answer.citations} - {0} == {rimes}, answer.answer[:400]
+
+
+def test_non_randomised_studies_are_listed_whole_and_the_askers_students_are_no_sample(review2_assistant) -> None:
+    # "non-randomised" is no randomised trial, and "for my students" is the asker's audience.
+    wanted = {s.ref for s in review2_assistant.model.studies if s.design in ("non-randomized trial", "pre-post")}
+    answer = review2_assistant.ask("can u list the non-randomised (quasi-experimental) studies for my students, "
+                                   "with what exercise each one used")
+    assert len(wanted) >= 3 and {c.ref for c in answer.citations} - {0} == wanted, answer.answer[:500]
