@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from assistant.query import ReadQuestion
 from assistant.records import Citation
+from assistant.spelling import fold
 from assistant.retrieve import Hit, tokenize
 from ingest.chunking import display_text, quotable_text
 from ingest.citations import find_markers, format_refs, normalise_markers, strip_markers
@@ -369,12 +370,27 @@ def best_finding(record: StudyRecord, question: str) -> tuple[str, str]:
     return (inner.group(1) if inner else column).capitalize(), piece
 
 
+_METHOD_MAX = 90
+
+
+def design_as_printed(design: str, record: StudyRecord) -> str:
+    """A design label with the table's own words for how the study was done where they say more
+    ("qualitative (Interpretative Phenomenological Analysis)", "longitudinal (Prospective cohort,
+    4 years)"): a researcher's "method of analysis?" or "how long did each follow people up?" gets
+    nothing from the label alone. The label is said once."""
+    method = re.sub(r"\s+", " ", record.cell("design")).strip(" .")
+    if design and fold(method).startswith(fold(design)):
+        method = method[len(design):].strip(" :;,-")  # "Qualitative (focus groups; …)"
+        method = method[1:-1] if method.startswith("(") and method.endswith(")") else method
+    return f"{design} ({method})" if design and method and len(method) <= _METHOD_MAX and fold(method) != fold(design) else design
+
+
 def study_line(record: StudyRecord, library: Library, focus: str, question: str = "", *, every: bool = False) -> Claim:
     """A study's line: design, N, sample, instruments, the cells asked for and its finding that
     speaks most to the question, or with `every` (a list asked of one study: "what did the
     trainees start doing?") each of its findings in the table's order."""
     n = f"N = {record.n}" if record.n else ""
-    parts = [record.design, n, record.sample]
+    parts = [design_as_printed(record.design, record), n, record.sample]
     if focus == "instruments" or record.instruments:
         parts.append("instruments: " + ", ".join(record.instruments) if record.instruments else "")
     heading, finding = best_finding(record, question) if question else ("Finding", table_quote(record, "findings"))

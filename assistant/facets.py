@@ -195,7 +195,9 @@ def _constraints(question: str, digests: Mapping[int, Digest]) -> list:
         tests.append(lasting)
     if re.search(r"\b(no|without|lacked|lacking|never had a)\s+(a\s+)?follow-?up\b", question, re.I):
         tests.append(lambda s: not s.follow_up or s.follow_up.lower().startswith("no"))
-    elif re.search(r"\bfollow(ed)?[- ]?(up|them up|people up)\b", question, re.I):
+    elif re.search(r"\bfollow(ed)?[- ]?(up|them up|people up)\b", question, re.I) and not re.search(
+            r"\bhow long\b[^?.;]{0,40}\bfollow|\b(?:length|duration)s? of (?:the |their )?follow", question, re.I):
+        # "Which had a follow-up?" is a condition; "how long did each follow people up?" asks each one's.
         tests.append(lambda s: bool(s.follow_up) and not s.follow_up.lower().startswith("no"))
     return tests
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, cited_groups, claim_from_sentence, compose,
-                               evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
+                               design_as_printed, evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
                                table_quote)
 from assistant.persona import PERSONAS, reads_as_english
 from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
@@ -675,15 +675,7 @@ class Assistant:
         record = self.library.records.get(ref)
         if study is None or record is None:
             return markdown, citations
-        # The table's own words for how the study was done ("Interpretative Phenomenological
-        # Analysis") say more than the design's label, which is all a researcher's "method of
-        # analysis?" or "how were the data analysed?" can get from the label alone.
-        method = re.sub(r"\s+", " ", record.cell("design")).strip(" .")
-        if study.design and fold(method).startswith(fold(study.design)):
-            method = method[len(study.design):].strip(" :;,-")  # "Qualitative (focus groups; …)"
-            method = method[1:-1] if method.startswith("(") and method.endswith(")") else method
-        said = f" ({method})" if method and len(method) <= _METHOD_MAX else ""
-        parts = [study.design and f"design: {study.design}{said}", study.n_statement()]
+        parts = [study.design and f"design: {design_as_printed(study.design, record)}", study.n_statement()]
         if study.instruments:
             parts.append("measures: " + ", ".join(
                 i.abbreviation if i.name == i.abbreviation else f"{i.abbreviation} ({i.name})" for i in study.instruments))
@@ -1289,7 +1281,6 @@ class Assistant:
 
 
 # A table's method cell longer than this is a description, not a name for the method.
-_METHOD_MAX = 90
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
 # Who made an instrument or programme, and when: the work the review cites for it.

@@ -642,3 +642,14 @@ def test_non_randomised_studies_are_listed_whole_and_the_askers_students_are_no_
     answer = review2_assistant.ask("can u list the non-randomised (quasi-experimental) studies for my students, "
                                    "with what exercise each one used")
     assert len(wanted) >= 3 and {c.ref for c in answer.citations} - {0} == wanted, answer.answer[:500]
+
+
+def test_a_list_asking_how_long_each_cohort_followed_people_shows_every_cohort_with_its_years(review2_assistant) -> None:
+    # "how long did each follow people up" asks each one's follow-up, it is no condition on having one;
+    # the design cell as printed ("Prospective cohort, 4 years") says how long.
+    cohorts = {s.ref for s in review2_assistant.model.studies if s.design == "longitudinal"}
+    answer = review2_assistant.ask("For a slide on the cohort evidence: list the cohort studies and how long each followed people up")
+    assert {c.ref for c in answer.citations} - {0} == cohorts, answer.answer[:600]
+    for ref in cohorts:
+        printed = review2_assistant.library.records[ref].cell("design")
+        assert printed.strip(" .") in answer.answer, printed
