@@ -157,9 +157,19 @@ def parse_outcomes(findings: str) -> tuple[Outcome, ...]:
     return tuple(outcomes)
 
 
+_COUNT = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four)"
+_SPAN = rf"{_COUNT}[- ]?(?:weeks?|months?|years?)"
+# A follow-up the text states with its length ("a 6-month follow-up", "follow-up 12 weeks",
+# "one month after it ended (follow-up)") or states is absent; a sentence that only uses the
+# word ("events in the first year of follow-up were excluded") states none.
+_FOLLOW_UP = re.compile(
+    rf"\bno follow-?ups?\b|\b{_SPAN}[- ]follow-?ups?\b|\bfollow-?ups?\b[^.;()]{{0,25}}?\b{_SPAN}(?:\s+(?:later|after[^.;,()]{{0,30}}))?"
+    rf"|\bfollowed(?: up)? (?:for|over) {_SPAN}|\b{_SPAN} after[^.;()]{{0,30}}\(follow-?up\)", re.I)
+
+
 def _follow_up(*texts: str) -> str:
     for text in texts:
-        match = re.search(r"(no follow-?up|follow-?up[^.;,]{0,40}|\d+[- ](?:week|month|year)s?[- ]follow-?up)", text or "", re.I)
+        match = _FOLLOW_UP.search(text or "")
         if match:
             return match.group(0).strip()
     return ""

@@ -250,3 +250,15 @@ def test_a_surname_with_one_of_its_years_unbracketed_names_the_study(review2) ->
     assert {first.ref, second.ref} <= set(found) and not unknown, (found, unknown)
     # A year that is none of that surname's is no mention of it; nor is a bare year.
     assert named_studies(f"Since {first.year}, what has changed?", names) == ((), ())
+
+
+def test_a_follow_up_is_read_only_where_the_text_states_one_or_its_absence() -> None:
+    from ingest.evidence_model import _follow_up
+
+    assert _follow_up("Pre/post/ follow-up 12 weeks") == "follow-up 12 weeks"
+    assert _follow_up("reported at a 6-month follow-up.") == "6-month follow-up"
+    assert _follow_up("No follow-up beyond post-test is reported.") == "No follow-up"
+    assert _follow_up("one month after it ended (follow-up). Participants improved") == "one month after it ended (follow-up)"
+    # The word alone states no follow-up.
+    assert _follow_up("The association held when events in the first year of follow-up were excluded.") == ""
+    assert _follow_up("The abstract does not report effect sizes or follow-up beyond post-test.") == ""
