@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from assistant.facets import places_asked_of_studies
 from assistant.query import ReadQuestion
 from assistant.records import Citation
 from assistant.spelling import fold
@@ -323,6 +324,7 @@ _ASKED_COLUMNS = (
     (re.compile(r"\b(what|which) (kind|type|sort)s? of (program|programme|intervention|training|course)|\b(delivery|format|delivered)\b", re.I),
      re.compile(r"program|intervention|training type", re.I)),
 )
+_PLACE_COLUMN = re.compile(r"country|setting|location", re.I)
 # Columns every study line shows in its own way (label, design, N, sample, instruments, finding).
 _SHOWN_ROLES = {"study", "sample", "n", "sample+n", "design", "randomization", "measures", "findings", "mediation"}
 
@@ -333,6 +335,8 @@ def asked_cells(record: StudyRecord, question: str) -> list[tuple[str, str]]:
     Design"; not "measures" → "Time of Measure") or an everyday way of asking for them ("how long"
     → duration, "delivery format" → the programme)."""
     wanted = {t for t in tokenize(question) if len(t) >= 4}
+    # "Which studies were done in Asia?" asks where each was done.
+    places = bool(places_asked_of_studies(question))
     cells = []
     for index, cell in enumerate(record.cells):
         column = record.columns[index] if index < len(record.columns) else ""
@@ -341,7 +345,8 @@ def asked_cells(record: StudyRecord, question: str) -> list[tuple[str, str]]:
             continue
         head = next(iter(tokenize(column)), "")
         by_heading = any(w == head or (min(len(w), len(head)) >= 5 and (w.startswith(head) or head.startswith(w))) for w in wanted)
-        if by_heading or any(asked.search(question) and columns.search(column) for asked, columns in _ASKED_COLUMNS):
+        if by_heading or any(asked.search(question) and columns.search(column) for asked, columns in _ASKED_COLUMNS) \
+                or (places and _PLACE_COLUMN.search(column)):
             cells.append((column, re.sub(r"\s+", " ", cell).strip()))
     return cells
 

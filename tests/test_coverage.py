@@ -653,3 +653,10 @@ def test_a_list_asking_how_long_each_cohort_followed_people_shows_every_cohort_w
     for ref in cohorts:
         printed = review2_assistant.library.records[ref].cell("design")
         assert printed.strip(" .") in answer.answer, printed
+
+
+def test_studies_listed_by_region_show_where_each_was_done(review2_assistant) -> None:
+    answer = review2_assistant.ask("Which included studies were done in Asia? want to show the geographic spread on a map")
+    korean = next(s for s in review2_assistant.model.studies if s.country == "South Korea")
+    line = next(l for l in answer.answer.splitlines() if f"[{korean.ref}]" in l and l.startswith("- **"))
+    assert "South Korea" in line, line
