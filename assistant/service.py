@@ -951,7 +951,7 @@ class Assistant:
         # So is an abbreviation it never uses ("BMI", "HRV"): a measure or method it has nothing on.
         # So is a group of people it never names, asked about as the people studied ("in veterinarians").
         if kinds := [w for w in unknown if self._names_a_kind(w) or _studied_people(w, read.clean.text) or
-                     (w in _acronyms(read.clean.text) and w not in self._spelled_out_initials())]:
+                     (w in {a.lower() for a in written_acronyms(read.clean.text)} and w not in self._spelled_out_initials())]:
             written = {w.lower(): w for w in re.findall(r"[\w'’-]+", read.clean.text)}
             return (f"The review and the abstracts it cites say nothing about {', '.join(written.get(w, w) for w in kinds[:3])}, "
                     "so I cannot answer this from them.")
@@ -1087,7 +1087,7 @@ class Assistant:
         facets = sorted({t for ref in named if self.model is not None and (s := self.model.study(ref)) is not None
                          for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
         understood = self._understood(read.clean.text)
-        acronyms = set(_WRITTEN_ACRONYM.findall(read.clean.text))
+        acronyms = set(written_acronyms(read.clean.text))
         uncovered = []
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
             # An abbreviation is no stop word by its stem ("HADS" is not "had"s).
@@ -1152,7 +1152,7 @@ class Assistant:
         """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
         understood = self._understood(read.clean.text)
         words = re.findall(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]", read.clean.text.lower())
-        acronyms = {w.lower() for w in _WRITTEN_ACRONYM.findall(read.clean.text)}
+        acronyms = {w.lower() for w in written_acronyms(read.clean.text)}
         unknown = []
         for word in dict.fromkeys(words):
             if _CONTRACTION.search(word):
@@ -1189,7 +1189,7 @@ class Assistant:
     def _glossary_for(self, question: str) -> dict[str, str]:
         """The corpus's glossary, with the name of each abbreviation of the question that the
         corpus never prints but spells out ("6MWT": "6 minute walk test"), so the search finds it by name."""
-        names = {w: self._spelled_out_initials().get(w.lower()) for w in _WRITTEN_ACRONYM.findall(question)
+        names = {w: self._spelled_out_initials().get(w.lower()) for w in written_acronyms(question)
                  if w not in self.library.glossary and w.lower() not in self.known_words}
         added = {w: name for w, name in names.items() if name}
         return {**self.library.glossary, **added} if added else self.library.glossary
@@ -1246,7 +1246,7 @@ class Assistant:
             return by_words, ()
         # "An MBCT course" is matched by meaning with its name spelled out, as titles and samples write it.
         names = [name for abbreviation, name in self.library.glossary.items() if _names_abbreviation(text, abbreviation)]
-        names += [name for w in _WRITTEN_ACRONYM.findall(text) if w not in self.library.glossary
+        names += [name for w in written_acronyms(text) if w not in self.library.glossary
                   and (name := self._spelled_out_initials().get(w.lower()))]
         closeness = self._study_closeness(f"{text} ({'; '.join(names)})" if names else text)
         if len(authors) >= 2:
@@ -1304,7 +1304,6 @@ _ASKS_KIND = (
                            r"(narrative|statistical) synthesis|screening (process|agreement|disagreements?))\b", re.IGNORECASE)),
 )
 # An abbreviation as written: two capitals or more, digits allowed ("BMI", "6MWT", "PHQ9").
-_WRITTEN_ACRONYM = re.compile(r"\b\w*[A-Z]\w*[A-Z]\w*\b")
 # A number and the words it leads ("6-minute walk test" as the corpus may spell "six-minute walk test").
 _NUMBER_LED = re.compile(r"\b(\d{1,3})[\s-]+([a-z]+(?:[\s-]+[a-z]+){1,3})", re.IGNORECASE)
 # A name in title case: two to six capitalised words, "of", "and", "for", "the" or "&" between them.
@@ -1322,11 +1321,15 @@ def _studied_people(word: str, text: str) -> bool:
     return bool(re.search(rf"(?i)\b(?:in|among|amongst|for|on)\s+(?:[\w-]+\s+)?{re.escape(word)}\b", text))
 
 
-def _acronyms(text: str) -> set[str]:
-    """Abbreviations written as such ("BMI", "GAD-7"), lower-cased; none in a question typed in capitals."""
-    words = re.findall(r"[A-Za-z][\w-]*", text)
-    found = [w for w in words if 2 <= len(w) <= 7 and sum(c.isupper() for c in w) >= 2 and not w[1:].islower()]
-    return {w.lower() for w in found} if 2 * len(found) < len(words) else set()
+def written_acronyms(text: str) -> list[str]:
+    """Abbreviations as the question writes them ("BMI", "GAD-7", "6MWT", "BDI-II", "RoB"): words
+    of 2 to 12 characters, capitals at least two and half their letters ("McDonald", "PsycInfo"
+    are names); none in a question typed in capitals, where every word would be one."""
+    words = re.findall(r"[A-Za-z0-9][\w-]*", text)
+    found = [w for w in words if 2 <= len(w) <= 12 and (capitals := sum(c.isupper() for c in w)) >= 2
+             and 2 * capitals >= sum(c.isalpha() for c in w)]
+    typed_in_capitals = 5 * sum(c.islower() for c in text) < sum(c.isalpha() for c in text)
+    return [] if typed_in_capitals else list(dict.fromkeys(found))
 
 
 _ELIGIBILITY = re.compile(r"\b(eligib\w*|inclusion criteri\w*|were included if|included studies? (of|with|that))\b", re.IGNORECASE)

@@ -660,3 +660,11 @@ def test_studies_listed_by_region_show_where_each_was_done(review2_assistant) ->
     korean = next(s for s in review2_assistant.model.studies if s.country == "South Korea")
     line = next(l for l in answer.answer.splitlines() if f"[{korean.ref}]" in l and l.startswith("- **"))
     assert "South Korea" in line, line
+
+
+def test_abbreviations_are_read_one_way_everywhere() -> None:
+    from assistant.service import written_acronyms
+
+    assert written_acronyms("is BMI, GAD-7, 6MWT or BDI-II used? RoB too") == ["BMI", "GAD-7", "6MWT", "BDI-II", "RoB"]
+    assert written_acronyms("McDonald searched PsycInfo") == []  # names, not abbreviations
+    assert written_acronyms("DOES MSC HELP WITH BURNOUT?") == []  # typed in capitals: every word would be one
