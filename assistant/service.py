@@ -91,6 +91,7 @@ class Assistant:
         self._understood_words: dict[str, frozenset[str]] = {}
         self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
+        self._all_text: str | None = None
         self._profile_vectors = None  # (refs, matrix) of the studies' profiles, embedded on first use
         self._initials: Mapping[str, str] | None = None  # of the names the corpus spells out, read on first use
         self._greek_printed: frozenset[str] | None = None  # Greek letters the corpus prints, read on first use
@@ -1039,7 +1040,15 @@ class Assistant:
             return None
         known = {s.ref: sorted(countries_named(f"{s.country} {s.population} {self._samples.get(s.ref, '')}")) for s in studies}
         if sum(bool(places) for places in known.values()) < self.settings.answer.places_known_share * len(studies):
-            return None
+            # Where most studies were done is unknown; a place the corpus never names is still
+            # no place any of them can be shown to come from.
+            text = self._corpus_text()
+            where = [place for places in known.values() for place in places]
+            unnamed = dict.fromkeys(place for word, pattern in asked
+                                    if not pattern.search(text) and not any(pattern.search(p) for p in where)
+                                    for place in (sorted(countries_named(word)) or [word]))
+            return (f"Neither the review nor the abstracts it cites name {' or '.join(unnamed)} as a place any study "
+                    "was done, so I cannot say what research from there found.") if unnamed else None
         where = [place for places in known.values() for place in places]
         missing = [word for word, pattern in asked if not any(pattern.search(place) for place in where)]
         if not missing:
@@ -1047,6 +1056,13 @@ class Assistant:
         named = dict.fromkeys(place for word in missing for place in (sorted(countries_named(word)) or [word]))
         return (f"None of the studies this review includes was done in {' or '.join(named)}: they come from "
                 f"{', '.join(sorted(set(where)))}, so I cannot say what research from there found.")
+
+    def _corpus_text(self) -> str:
+        """Every passage's text, the abstracts' samples and the references' titles, joined once per opened index."""
+        if self._all_text is None:
+            self._all_text = "\n".join([*(p.text for p in self.retriever.passages), *self._samples.values(),
+                                        *(r.title for r in self.references if r.title)])
+        return self._all_text
 
     def _excluded_topic(self, read: ReadQuestion) -> str | None:
         """A topic of the question that the review names only to exclude it ("studies were

@@ -588,9 +588,12 @@ def test_a_place_describing_the_asker_is_not_asked_of_the_research() -> None:
     assert places_asked_of_studies("I live in Spain - does walking help an older person's low mood?") == []
 
 
-def test_a_place_is_never_taken_for_missing_research_when_the_model_does_not_know_where_studies_were_done(assistant) -> None:
-    # The seed review's tables give no country: a study of unknown place may come from anywhere.
-    assert assistant._outside_places("what did the Nigerian study of counsellors find?") is None
+def test_where_the_model_does_not_know_most_places_only_a_place_the_corpus_never_names_is_declined(assistant) -> None:
+    # The seed review's tables give no country: a study of unknown place may come from anywhere the
+    # corpus names ("Spanish"), but none can be shown to come from a place it never names.
+    assert assistant._outside_places("what did the Spanish study of trainees find?") is None
+    reason = assistant._outside_places("what did the Nigerian study of counsellors find?")
+    assert reason is not None and "Nigeria" in reason
 
 
 def test_a_sentence_pointing_back_at_the_lead_follows_it(assistant) -> None:
