@@ -810,7 +810,12 @@ class Assistant:
         # The review's own sentence naming the group asked for ("three were at high risk of bias [20, 28, 30]").
         enumerated = self._citing_clause(read, claims) if self.settings.answer.citing_clause_lists else []
         whole = match.strength == "group" and not self._asks_beyond_design(read.clean.text)
-        if match.strength == "exact" or whole:
+        # A condition only the evidence model reads ("came out null", "no follow-up") picks from
+        # the group every study meeting it: the model is complete where one review sentence is not.
+        conditioned = [r for r in table if r in self._satisfying(read)] if match.strength == "group" and not whole else []
+        if conditioned:
+            refs = conditioned
+        elif match.strength == "exact" or whole:
             refs = table  # "List all 14 randomised controlled trials": a group named by its design alone is all of it
         elif match.strength == "group" and len(within := [r for r in table if r in enumerated]) >= min(2, len(table)):
             # A clause citing one study of the group describes that study, not the group.
@@ -819,10 +824,6 @@ class Assistant:
             refs = enumerated
         elif match.strength == "group":
             refs = table if len(table) <= 6 else ([r for r in table if r in strong] or table)
-            if self.model is not None and (facets := match_studies(read.clean.text, (), self.model.studies, self.digests,
-                                                                   topic=self._topic, documents=self._study_tokens)).satisfying:
-                # A condition the tables' filters do not read ("had no follow-up") narrows the group.
-                refs = [r for r in refs if r in facets.satisfying] or refs
             if match.programme:
                 # Studies only the text covers, when their own sentence names the same programme.
                 best = _refs_of_claims([c for c in claims if re.search(match.programme, c.text, re.IGNORECASE)], focus, ratio=0.85)
@@ -842,6 +843,14 @@ class Assistant:
         # sentence does, is shown whole.
         shown = refs if match.strength == "exact" or whole or (enumerated and set(refs) <= set(enumerated)) else refs[:10]
         return [(r, match.focus) for r in shown if 1 <= r <= self.reference_count and self._is_study(r)]
+
+    def _satisfying(self, read: ReadQuestion) -> tuple[int, ...]:
+        """The studies meeting the conditions the question states that the evidence model reads
+        (direction of findings, sample size, follow-up, region, duration); () when it states none."""
+        if self.model is None:
+            return ()
+        return match_studies(read.clean.text, (), self.model.studies, self.digests, topic=self._topic,
+                             documents=self._study_tokens).satisfying
 
     def _asks_beyond_design(self, question: str) -> bool:
         """The list question names something besides a design ("cross-sectional studies of burnout")."""

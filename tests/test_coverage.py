@@ -671,3 +671,12 @@ def test_abbreviations_are_read_one_way_everywhere() -> None:
     assert written_acronyms("is BMI, GAD-7, 6MWT or BDI-II used? RoB too") == ["BMI", "GAD-7", "6MWT", "BDI-II", "RoB"]
     assert written_acronyms("McDonald searched PsycInfo") == []  # names, not abbreviations
     assert written_acronyms("DOES MSC HELP WITH BURNOUT?") == []  # typed in capitals: every word would be one
+
+
+def test_a_condition_only_the_evidence_model_reads_picks_every_study_of_the_group_meeting_it(review2_assistant) -> None:
+    # The review's own sentence names two null trials; the evidence model knows every one.
+    from assistant.facets import INTERVENTION_DESIGNS, primary_direction
+
+    null = {s.ref for s in review2_assistant.model.studies if s.design in INTERVENTION_DESIGNS and primary_direction(s) in ("none", "negative")}
+    answer = review2_assistant.ask("Which intervention studies came out null or even negative for depressive symptoms?")
+    assert len(null) >= 3 and null <= {c.ref for c in answer.citations}, answer.answer[:500]
