@@ -375,6 +375,7 @@ def best_finding(record: StudyRecord, question: str) -> tuple[str, str]:
     return (inner.group(1) if inner else column).capitalize(), piece
 
 
+# A table's method cell longer than this is a description, not a name for the method.
 _METHOD_MAX = 90
 
 

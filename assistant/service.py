@@ -91,7 +91,8 @@ class Assistant:
         self._understood_words: dict[str, frozenset[str]] = {}
         self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
-        self._all_text: str | None = None
+        self._all_text: str | None = None  # every passage's text, joined on first use
+        self._places: tuple[dict[int, list[str]], str] | None = None  # where the studies were done, read on first use
         self._profile_vectors = None  # (refs, matrix) of the studies' profiles, embedded on first use
         self._initials: Mapping[str, str] | None = None  # of the names the corpus spells out, read on first use
         self._greek_printed: frozenset[str] | None = None  # Greek letters the corpus prints, read on first use
@@ -607,20 +608,22 @@ class Assistant:
         leading one in the review when it goes on about the same studies: a sentence stating a
         contrast is followed by its explanation ("The two need not conflict: ..."). A leading sentence
         citing nothing that is followed by an example gets that example ("For example, the idea that
-        being self-compassionate is selfish [15]"): it carries what a general sentence only announces."""
+        being self-compassionate is selfish [15]"): it carries what a general sentence only announces.
+        So does a sentence pointing back at the lead ("However, this suggestion is yet to be tested")."""
         if not ordered:
             return ordered
+        # Each case puts the sentence after the lead right after it; the lead itself stays first.
+        following = self._following(ordered[0])
         if _ASKS_WHY.search(read.clean.text) and ordered[0].source == "review":
-            following = self._following(ordered[0])
             if (following is not None and not set(following.refs) - set(ordered[0].refs)
                     and not any(c.quote == following.quote for c in ordered)):
                 ordered = [ordered[0], following, *ordered[1:]]
-        if (following := self._following(ordered[0])) is not None and _REFERS_BACK.match(following.quote) \
+        if following is not None and _REFERS_BACK.match(following.quote) \
                 and set(following.refs) <= set(ordered[0].refs) and not any(c.quote == following.quote for c in ordered):
             # "This effect is not seen as necessarily negative": a sentence opening with a word
             # pointing back says what the lead's finding means, and reads wrongly without it.
             ordered = [ordered[0], following, *ordered[1:]]
-        if not ordered[0].refs and (following := self._following(ordered[0])) is not None and _EXAMPLE.match(following.quote):
+        if not ordered[0].refs and following is not None and _EXAMPLE.match(following.quote):
             # A general lead citing nothing is followed by the example that gives its evidence.
             if not any(c.quote == following.quote for c in ordered):
                 ordered = [ordered[0], following, *ordered[1:]]
@@ -1044,21 +1047,20 @@ class Assistant:
         evidence model knows where nearly every included study was done (`answer.places_known_share`):
         a study of unknown place might have been done anywhere."""
         asked = places_asked_of_studies(question)
-        studies = [s for s in (self.model.studies if self.model else ()) if s.in_tables or s.design]
-        if not asked or not studies:
+        if not asked:
             return None
-        known = {s.ref: sorted(countries_named(f"{s.country} {s.population} {self._samples.get(s.ref, '')}")) for s in studies}
-        if sum(bool(places) for places in known.values()) < self.settings.answer.places_known_share * len(studies):
+        known, text = self._study_places()
+        if not known:
+            return None
+        where = [place for places in known.values() for place in places]
+        if sum(bool(places) for places in known.values()) < self.settings.answer.places_known_share * len(known):
             # Where most studies were done is unknown; a place the corpus never names is still
             # no place any of them can be shown to come from.
-            text = self._corpus_text()
-            where = [place for places in known.values() for place in places]
             unnamed = dict.fromkeys(place for word, pattern in asked
                                     if not pattern.search(text) and not any(pattern.search(p) for p in where)
                                     for place in (sorted(countries_named(word)) or [word]))
             return (f"Neither the review nor the abstracts it cites name {' or '.join(unnamed)} as a place any study "
                     "was done, so I cannot say what research from there found.") if unnamed else None
-        where = [place for places in known.values() for place in places]
         missing = [word for word, pattern in asked if not any(pattern.search(place) for place in where)]
         if not missing:
             return None
@@ -1067,11 +1069,21 @@ class Assistant:
                 f"{', '.join(sorted(set(where)))}, so I cannot say what research from there found.")
 
     def _corpus_text(self) -> str:
-        """Every passage's text, the abstracts' samples and the references' titles, joined once per opened index."""
+        """Every passage's text, joined once per opened index."""
         if self._all_text is None:
-            self._all_text = "\n".join([*(p.text for p in self.retriever.passages), *self._samples.values(),
-                                        *(r.title for r in self.references if r.title)])
+            self._all_text = "\n".join(p.text for p in self.retriever.passages)
         return self._all_text
+
+    def _study_places(self) -> tuple[dict[int, list[str]], str]:
+        """Where each included study was done, as far as its country, sample and abstract say, and
+        every text that could name a place (passages, abstracts' samples, references' titles);
+        read once per opened index."""
+        if self._places is None:
+            studies = [s for s in (self.model.studies if self.model else ()) if s.in_tables or s.design]
+            known = {s.ref: sorted(countries_named(f"{s.country} {s.population} {self._samples.get(s.ref, '')}")) for s in studies}
+            named = "\n".join([self._corpus_text(), *self._samples.values(), *(r.title for r in self.references if r.title)])
+            self._places = (known, named)
+        return self._places
 
     def _excluded_topic(self, read: ReadQuestion) -> str | None:
         """A topic of the question that the review names only to exclude it ("studies were
@@ -1198,7 +1210,7 @@ class Assistant:
         """The initials of every name the corpus spells out in capitals ("Maslach Burnout
         Inventory" gives "mbi"), with the name, so an abbreviation it never prints is still known by its name."""
         if self._initials is None:
-            text = "\n".join(p.text for p in self.retriever.passages)
+            text = self._corpus_text()
             initials: dict[str, str] = {}
             for name in _TITLE_RUN.findall(text):
                 initials.setdefault("".join(w[0] for w in re.findall(r"[A-Z][\w'’]*", name)).lower(), name)
@@ -1242,7 +1254,7 @@ class Assistant:
         if (symbol := _GREEK.get(word.lower())) is not None:
             # "kappa" where the corpus prints "κ = 0.81" (the tokenizer reads no Greek letters).
             if self._greek_printed is None:
-                self._greek_printed = frozenset(s for s in _GREEK.values() if any(s in p.text for p in self.retriever.passages))
+                self._greek_printed = frozenset(s for s in _GREEK.values() if s in self._corpus_text())
             return symbol in self._greek_printed
         return any((found := tokenize(base)) and all(self._knows(t, framing) for t in found) for base in _bases(word))
 
@@ -1305,7 +1317,6 @@ class Assistant:
         return self._embeddings.embed_query(text)
 
 
-# A table's method cell longer than this is a description, not a name for the method.
 _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|\bn\b|size|design|kind of (study|trial)|randomi[sz]ed|rct|"
                                r"instruments?|measures?|measured|scales?|questionnaires?|tools?)\b", re.IGNORECASE)
 # Who made an instrument or programme, and when: the work the review cites for it.
@@ -1328,7 +1339,6 @@ _ASKS_KIND = (
                            r"search (strategy|string|terms)|how (did|were) (they|the (authors|reviewers)) (search|screen|select|synthesi[sz]|combin|pool)\w*|"
                            r"(narrative|statistical) synthesis|screening (process|agreement|disagreements?))\b", re.IGNORECASE)),
 )
-# An abbreviation as written: two capitals or more, digits allowed ("BMI", "6MWT", "PHQ9").
 # A number and the words it leads ("6-minute walk test" as the corpus may spell "six-minute walk test").
 _NUMBER_LED = re.compile(r"\b(\d{1,3})[\s-]+([a-z]+(?:[\s-]+[a-z]+){1,3})", re.IGNORECASE)
 # A name in title case: two to six capitalised words, "of", "and", "for", "the" or "&" between them.
@@ -1428,9 +1438,9 @@ _EXCLUDED_MOST = 6
 _UNKNOWN_SHARE = 0.4
 # A word of the question rare enough in the corpus to name a part of it ("handgrip", "attendance").
 _RARE_IDF = 2.5
-# A sentence giving an example of the one before it, which carries what that one only announces.
 # A sentence opening with a word that points back at the one before ("This effect…", "These results…").
 _REFERS_BACK = re.compile(r"\s*(?:(?:however|moreover|thus|therefore|indeed|nevertheless),?\s+)?(?:this|these|such|that|those)\b(?!\s+(?:is|was|were|are)\s+(?:why|because|what|how))", re.IGNORECASE)
+# A sentence giving an example of the one before it, which carries what that one only announces.
 _EXAMPLE = re.compile(r"\s*(for (example|instance)|e\.g\.|specifically|in particular|namely)\b", re.IGNORECASE)
 # Where a comparison turns from one side to the other.
 _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs\.?|than|and yet|differ(?:s|ed)? from|"
