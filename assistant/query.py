@@ -288,7 +288,7 @@ _COMPARATOR = re.compile(
     r"beats?|beaten|outperform(?:s|ed)?|(?:works?|worked|do|does|did|helps?|helped) as well as|"
     r"agrees? with|disagrees? with|differs? from|different from|(?:the )?same as|similar to)\b", re.IGNORECASE)
 # "The difference between X and Y", "compare X and Y".
-_BETWEEN = re.compile(r"\b(?:between|comparing|compare|contrast)\s+(?P<left>.+?)\s+(?:and|with|to|against|vs\.?|versus)\s+(?P<right>.+)",
+_BETWEEN = re.compile(r"\b(?:between|comparing|compare|contrast|both)\s+(?P<left>.+?)\s+(?:and|with|to|against|vs\.?|versus)\s+(?P<right>.+)",
                       re.IGNORECASE)
 # Where a side ends: a new clause or a question about it ("..., any difference?", "- which works better").
 _CLAUSE = re.compile(r"[?,;:!()—–]|\s-\s|\b(?:which|what|whats|how|why|when|does|do|did|is|are|was|were|can|could|would|should|will|has|have|had)\b",

@@ -550,6 +550,10 @@ class Assistant:
         first, *rest = [p for p in _SIDES.split(question) if p] or [""]
         sides = [side for side in (first.rsplit(":", 1)[-1], *rest) if len(side.split()) >= 3]
         if len(sides) < 2:
+            # "Contrast the Scottish walking cohort with the South African one": sides that no
+            # clause boundary parts, as the question reader finds them.
+            sides = [side for side in comparison_sides(question) or () if len(side.split()) >= 3]
+        if len(sides) < 2:
             return ()
         found: list[int] = []
         unresolved = []
@@ -1068,6 +1072,13 @@ class Assistant:
         return (f"None of the studies this review includes was done in {' or '.join(named)}: they come from "
                 f"{', '.join(sorted(set(where)))}, so I cannot say what research from there found.")
 
+    def _names_studied_place(self, word: str) -> bool:
+        """The word names a country where some included study was done ("Swedish" for a study
+        in Sweden): it picks out studies the review has, whether or not the corpus prints that
+        form of the name. Places none comes from are `_outside_places`' to decline."""
+        asked = countries_named(word)
+        return bool(asked) and any(asked & set(places) for places in self._study_places()[0].values())
+
     def _corpus_text(self) -> str:
         """Every passage's text, joined once per opened index."""
         if self._all_text is None:
@@ -1129,7 +1140,8 @@ class Assistant:
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
             # An abbreviation is no stop word by its stem ("HADS" is not "had"s).
             tokens = [t for t in tokenize(word) if t not in self.words.framing or word in acronyms]
-            if not tokens or word.lower() in understood or self._names_a_reference(word) or _CONTRACTION.search(word):
+            if (not tokens or word.lower() in understood or self._names_a_reference(word) or _CONTRACTION.search(word)
+                    or self._names_studied_place(word)):
                 continue
             if any(lexicon_words(base, self._lexicon_here) for base in _bases(word)):
                 continue  # "safer": the lexicon reads "safe"
@@ -1198,7 +1210,8 @@ class Assistant:
             # topic; short acronyms ("BMI") and short words ("twin") are topics.
             parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not re.fullmatch(r"\d+(s|st|nd|rd|th)?", p)
                      and (len(p) > 4 or word in acronyms or p in acronyms or self.speller.is_english(p))]
-            if word in understood or not parts or (word in acronyms and word in self._spelled_out_initials()):
+            if (word in understood or not parts or (word in acronyms and word in self._spelled_out_initials())
+                    or self._names_studied_place(word)):
                 continue  # an abbreviation the corpus never prints, but whose name it spells out ("BMI")
             # An abbreviation is no stop word by its stem ("HADS" is not "had"s, "IFS" not "if"s).
             missing = [p for p in parts if not self._knows_word(p, framing=p not in acronyms and word not in acronyms)]

@@ -247,9 +247,9 @@ def structured_matches(
 
 # --- Studies described rather than named ------------------------------------------------------
 
-_ONE_STUDY = re.compile(r"\b(study|trial|rct|paper|article|survey|programme|program|project|intervention|one|experiment|pilot)\b(?!s)", re.IGNORECASE)
+_ONE_STUDY = re.compile(r"\b(study|trial|rct|paper|article|survey|cohort|programme|program|project|intervention|one|experiment|pilot)\b(?!s)", re.IGNORECASE)
 _A_TRIAL = re.compile(r"\b(trial|rct|experiment|intervention study)\b(?!s)", re.IGNORECASE)
-_MANY_STUDIES = re.compile(r"\b(studies|trials|papers|surveys|programmes|programs|interventions|which (ones|of them))\b", re.IGNORECASE)
+_MANY_STUDIES = re.compile(r"\b(studies|trials|papers|surveys|cohorts|programmes|programs|interventions|which (ones|of them))\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b([A-ZÀ-Ý][\wÀ-ÿ'’-]{3,})")
 
 

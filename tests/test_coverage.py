@@ -680,3 +680,28 @@ def test_a_condition_only_the_evidence_model_reads_picks_every_study_of_the_grou
     null = {s.ref for s in review2_assistant.model.studies if s.design in INTERVENTION_DESIGNS and primary_direction(s) in ("none", "negative")}
     answer = review2_assistant.ask("Which intervention studies came out null or even negative for depressive symptoms?")
     assert len(null) >= 3 and null <= {c.ref for c in answer.citations}, answer.answer[:500]
+
+
+def test_a_country_adjective_for_where_a_study_was_done_is_no_missing_topic(review2_assistant) -> None:
+    # The corpus writes "Poland", the asker "Polish": the word picks out a study the review has.
+    assert review2_assistant._names_studied_place("Polish") and not review2_assistant._names_studied_place("Nigerian")
+    answer = review2_assistant.ask("Doing a slide on the Polish stationary bike trial - what % of sessions did people attend?")
+    assert not answer.abstained and 19 in [c.ref for c in answer.citations], answer.answer[:300]
+
+
+def test_chat_interjections_and_shorthand_are_not_missing_topics(assistant) -> None:
+    answer = assistant.ask("how long is the MSC course the trainee studies used? like how many weeks and how many hrs per session lol")
+    assert not answer.abstained and answer.citations, answer.answer[:300]
+
+
+@pytest.mark.parametrize("question, refs", [
+    # No "vs" or "than": "contrast … with …" and "both … and …" still set two studies side by side.
+    ("For a slide: contrast the Scottish walking cohort with the South African cohort on strengthening activity",
+     {38, 39}),
+    ("Both the Korean chair yoga RCT and the Australian care-home strength/balance RCT were in frail residents. "
+     "How do their results compare?", {25, 28}),
+])
+def test_two_studies_described_in_a_comparison_without_a_comparing_word_are_both_found(review2_assistant, question, refs) -> None:
+    assert set(review2_assistant._study_per_side(question)) == refs
+    answer = review2_assistant.ask(question)
+    assert refs <= {c.ref for c in answer.citations}, answer.answer[:400]
