@@ -936,7 +936,10 @@ class Assistant:
         named, _ = named_studies(earlier.question, self.authors)
         if not named and self.model is not None:
             by_words, by_meaning = self._described(earlier.question)
-            named = by_words or by_meaning
+            named = by_words or by_meaning or tuple(
+                # "Is nordic walking any good?", then "how long were the sessions?": pointing back
+                # makes one distinctive facet enough, for a study the earlier answer cited.
+                r for r in described_study(earlier.question, self.model.studies, side=True, samples=self._samples) if r in refs)
         if 1 <= len(named) <= 4:
             return refs, tuple(named)
         # "They"/"that study" point at the earlier answer's study only when it was about one study;

@@ -705,3 +705,10 @@ def test_two_studies_described_in_a_comparison_without_a_comparing_word_are_both
     assert set(review2_assistant._study_per_side(question)) == refs
     answer = review2_assistant.ask(question)
     assert refs <= {c.ref for c in answer.citations}, answer.answer[:400]
+
+
+def test_a_follow_up_pointing_back_finds_the_study_the_earlier_question_described_by_one_facet(review2_assistant) -> None:
+    # "The nursing home exercise trial" fits one study the earlier answer cited by one distinctive facet.
+    answer = review2_assistant.ask("and why did so many people drop out of that one?",
+                                   history=["what was the dropout like in the nursing home exercise trial?"])
+    assert [c.ref for c in answer.citations][:1] == [25], answer.answer[:300]
