@@ -235,7 +235,7 @@ def table_passages(records: Iterable[StudyRecord], glossary: dict[str, str]) -> 
     passages: list[Passage] = []
     for index, record in enumerate(records):
         instruments = "; ".join(
-            f"{name} ({glossary[name]})" if name in glossary else name for name in record.instruments
+            f"{name} ({full})" if (full := glossary_name(name, glossary)) else name for name in record.instruments
         )
         text = (
             f"{record.table}: {record.label} [{record.ref}]. Design: {record.design}. Sample: {record.sample}. "
@@ -285,6 +285,15 @@ def parse_glossary(review_text: str) -> dict[str, str]:
         if core and initials.endswith(core):
             glossary.setdefault(abbreviation, " ".join(words[-len(words):][len(initials) - len(core):]))
     return glossary
+
+
+def glossary_name(abbreviation: str, glossary: dict[str, str]) -> str | None:
+    """The name a table's instrument abbreviation stands for: its own entry, or else that of the
+    abbreviation it varies ("BLRI-CF" is a form of the BLRI, "CES-D ≥16" a cut-off on the CES-D)."""
+    if abbreviation in glossary:
+        return glossary[abbreviation]
+    stems = [key for key in glossary if abbreviation.startswith(key) and re.match(r"[\s-]", abbreviation[len(key):])]
+    return glossary[max(stems, key=len)] if stems else None
 
 
 # --- Digests and the reference list ---------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ingest.chunking import glossary_name
 from ingest.citations import strip_markers
 from ingest.records import Digest, Passage, Reference, ReviewInfo, StudyRecord
 from ingest.tables import normalise_design
@@ -247,7 +248,7 @@ def build_studies(
             for name in record.instruments:
                 name = re.sub(r"[\s.,;:]+$", "", name).strip()
                 if name and all(i.abbreviation != name for i in instruments):
-                    instruments.append(Instrument(abbreviation=name, name=glossary.get(name, name),
+                    instruments.append(Instrument(abbreviation=name, name=glossary_name(name, glossary) or name,
                                                   measures=(constructs or {}).get(name, "")))
         findings = " ".join(dict.fromkeys(r.findings for r in own if r.findings))
         population = next((r.sample for r in own if r.sample), (digest.participants or "") if digest else "")

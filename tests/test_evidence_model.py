@@ -262,3 +262,14 @@ def test_a_follow_up_is_read_only_where_the_text_states_one_or_its_absence() -> 
     # The word alone states no follow-up.
     assert _follow_up("The association held when events in the first year of follow-up were excluded.") == ""
     assert _follow_up("The abstract does not report effect sizes or follow-up beyond post-test.") == ""
+
+
+def test_a_table_instruments_variant_takes_the_name_of_the_abbreviation_it_varies() -> None:
+    from ingest.chunking import glossary_name
+
+    glossary = {"BLRI": "Barrett-Lennard Relationship Inventory-Client Form", "CES-D": "Center for Epidemiologic Studies Depression Scale",
+                "SCS": "Self-Compassion Scale", "SCS-SF": "Self-Compassion Scale - Short Form"}
+    assert glossary_name("BLRI-CF", glossary) == glossary["BLRI"]
+    assert glossary_name("CES-D ≥16", glossary) == glossary["CES-D"]
+    assert glossary_name("SCS-SF", glossary) == glossary["SCS-SF"]  # its own entry first
+    assert glossary_name("SCSX", glossary) is None and glossary_name("BFI-N", glossary) is None
