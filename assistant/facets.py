@@ -281,6 +281,21 @@ def _asked_and_preamble(question: str) -> tuple[str, str]:
     return " ".join(asking), " ".join(s for s in sentences if s not in asking)
 
 
+# A clause that asks something of the studies just picked ("- what did they find about activity?"):
+# a pronoun pointing back at them within its first words.
+_ASKED_OF_THEM = re.compile(r"(?:[,;:?–—]|\s-\s)\s*(?:and\s+|but\s+|so\s+)?(?:\w+\s+){0,3}?(?:they|them|their|each|these|those)\b.*$",
+                            re.IGNORECASE)
+
+
+def selecting_clause(asking: str) -> str:
+    """The part of a list question that picks the studies, without a later clause asking what
+    they found: its words are what to say about them, not which to list."""
+    found = _ASKED_OF_THEM.search(asking)
+    if found is None or not _phrases(asking[:found.start()]):
+        return asking
+    return asking[:found.start()]
+
+
 def _satisfying(studies: Sequence[Study], others: Sequence) -> tuple[int, ...]:
     return tuple(s.ref for s in studies if others and all(t(s) for t in others))
 
@@ -310,7 +325,7 @@ def match_studies(
     # "at home rather than in a group": what follows such a cue (to the end of its clause) is what
     # the listed studies should not share.
     asking, preamble = _asked_and_preamble(question)
-    asked, unwanted = _split_unwanted(_ASKS_NULL.sub(" , ", asking))
+    asked, unwanted = _split_unwanted(_ASKS_NULL.sub(" , ", selecting_clause(asking)))
     phrases = [(p, 1.0) for p in _phrases(asked)] + [(p, -1.0) for p in _phrases(unwanted)]
     phrases += [(p, _EXPANSION_WEIGHT) for e in expansions for p in _phrases(e)]
     scene = [(p, 1.0) for p in _phrases(_split_unwanted(preamble)[0])]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from types import MappingProxyType
 
-from assistant.facets import countries_named
+from assistant.facets import countries_named, selecting_clause
 from assistant.query import ReadQuestion
 from ingest.records import Reference, StudyRecord
 from ingest.references import DOI
@@ -233,7 +233,10 @@ def structured_matches(
         if matched:
             selected = [r for r in selected if any(test(r) for test in matched)]
             strength = strength or level
-    outcomes = [o for o in _OUTCOMES if o in question and not (o == "stress" and "traumatic stress" in question)]
+    # An outcome named only in what is asked of the studies ("…: what did they find about
+    # depression?") does not pick them.
+    selecting = selecting_clause(question)
+    outcomes = [o for o in _OUTCOMES if o in selecting and not (o == "stress" and "traumatic stress" in selecting)]
     if outcomes:
         narrowed = [r for r in selected if any(re.search(_OUTCOME_FORMS.get(o, re.escape(o)), r.findings.lower()) for o in outcomes)]
         if narrowed and (strength or re.search(r"\b(associat|relat|link|correlat|measured|assessed)", question)):

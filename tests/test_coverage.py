@@ -712,3 +712,16 @@ def test_a_follow_up_pointing_back_finds_the_study_the_earlier_question_describe
     answer = review2_assistant.ask("and why did so many people drop out of that one?",
                                    history=["what was the dropout like in the nursing home exercise trial?"])
     assert [c.ref for c in answer.citations][:1] == [25], answer.answer[:300]
+
+
+def test_what_a_list_question_asks_of_the_studies_does_not_pick_them(review2_assistant) -> None:
+    from assistant.facets import selecting_clause
+
+    assert selecting_clause("Which studies measured burnout, and what did each find?") == "Which studies measured burnout"
+    assert selecting_clause("which trials were run in nursing homes, long-term care or assisted living?") == \
+        "which trials were run in nursing homes, long-term care or assisted living?"
+    # "Depression" is what is asked of the cohorts, not which of them: all four are listed, though
+    # two print only their scale's name.
+    answer = review2_assistant.ask("Give me a summary of the long-term prospective studies that followed older adults over "
+                                   "several years - what did they find about activity and later depression?")
+    assert {37, 38, 39, 40} <= {c.ref for c in answer.citations}, answer.answer[:300]
