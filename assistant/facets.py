@@ -216,6 +216,18 @@ def primary_direction(study: Study) -> str:
     return next((o.direction for o in study.outcomes if o.direction != "unclear"), "unclear")
 
 
+_ASKS_WORSE = re.compile(r"\b(?:(?:made|make|makes|got|get|gets|getting|became|become) (?:\w+ ){0,2}worse|worse(?:ned)?|"
+                         r"backfired?|harm(?:ed|ful)?|deteriorat\w*)\b", re.IGNORECASE)
+
+
+def worsened_studies(question: str, studies: Sequence[Study]) -> tuple[int, ...]:
+    """The trials whose primary outcome got worse with the intervention, when the question asks
+    about one that made things worse ("a study found it made people worse?"); () otherwise."""
+    if not _ASKS_WORSE.search(question):
+        return ()
+    return tuple(s.ref for s in studies if s.design in INTERVENTION_DESIGNS and _null_or_harm(s) and primary_direction(s) != "none")
+
+
 def _null_or_harm(study: Study) -> bool:
     """A trial whose primary outcome did not improve (no difference, or worse), or an observational
     study that found no association. An observational "negative" is a lower risk, not a harm."""

@@ -21,7 +21,7 @@ from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, _names_abbrevia
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
-from assistant.facets import (countries_named, direction_words, match_studies, numbers_as_digits, places_asked_of_studies,
+from assistant.facets import (countries_named, worsened_studies, direction_words, match_studies, numbers_as_digits, places_asked_of_studies,
                               region_words, study_tokens)
 from assistant.spelling import Speller, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
@@ -198,6 +198,9 @@ class Assistant:
         if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started)) is not None:
             return each
         focus = named or meant or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
+        if not focus and self.model is not None and points_at_one_study(read.clean.text) and \
+                len(worse := worsened_studies(read.clean.text, self.model.studies)) == 1:
+            focus = worse  # "I read a study found it made people worse - what happened?": the one trial that did
         if not focus and read.route in ("fact", "numeric", "effect", "contrast"):
             focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r))
         markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)

@@ -725,3 +725,14 @@ def test_what_a_list_question_asks_of_the_studies_does_not_pick_them(review2_ass
     answer = review2_assistant.ask("Give me a summary of the long-term prospective studies that followed older adults over "
                                    "several years - what did they find about activity and later depression?")
     assert {37, 38, 39, 40} <= {c.ref for c in answer.citations}, answer.answer[:300]
+
+
+def test_a_study_said_to_have_made_things_worse_is_the_trial_whose_outcome_worsened(review2_assistant, assistant) -> None:
+    from assistant.facets import worsened_studies
+
+    assert worsened_studies("i read a study found it made people worse?", review2_assistant.model.studies) == (25,)
+    assert worsened_studies("what did the nursing home trial find?", review2_assistant.model.studies) == ()
+    assert worsened_studies("did a study find it made people worse?", assistant.model.studies) == ()  # none did
+    answer = review2_assistant.ask("one of my clients is 86 and lives in a care home, staff want her doing a strength and "
+                                   "balance class for her low mood. i read somewhere a study found it made ppl worse?? what happened there")
+    assert [c.ref for c in answer.citations][:1] == [25], answer.answer[:300]
