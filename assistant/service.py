@@ -833,7 +833,12 @@ class Assistant:
         elif match.strength != "group" and enumerated:
             refs = enumerated
         elif match.strength == "group":
-            refs = table if len(table) <= 6 else ([r for r in table if r in strong] or table)
+            # A large group narrowed by other words ("intervention studies that used usual activities
+            # as the comparison"): the evidence model's facets pick within it before the first claims do.
+            faceted = [] if len(table) <= 6 or self.model is None else [
+                r for r in match_studies(read.clean.text, read.expansions, self.model.studies, self.digests, topic=self._topic,
+                                         documents=self._study_tokens).refs if r in table]
+            refs = table if len(table) <= 6 else ((faceted if len(faceted) >= 2 else []) or [r for r in table if r in strong] or table)
             if match.programme:
                 # Studies only the text covers, when their own sentence names the same programme.
                 best = _refs_of_claims([c for c in claims if re.search(match.programme, c.text, re.IGNORECASE)], focus, ratio=0.85)

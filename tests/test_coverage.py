@@ -736,3 +736,9 @@ def test_a_study_said_to_have_made_things_worse_is_the_trial_whose_outcome_worse
     answer = review2_assistant.ask("one of my clients is 86 and lives in a care home, staff want her doing a strength and "
                                    "balance class for her low mood. i read somewhere a study found it made ppl worse?? what happened there")
     assert [c.ref for c in answer.citations][:1] == [25], answer.answer[:300]
+
+
+def test_a_large_design_group_narrowed_by_other_words_is_narrowed_by_the_study_records(review2_assistant) -> None:
+    # Nineteen intervention studies; the comparison arm named picks those whose records print it.
+    answer = review2_assistant.ask("Which intervention studies used 'usual activities' as the comparison condition?")
+    assert {28, 30, 34} <= {c.ref for c in answer.citations}, answer.answer[:400]
