@@ -143,13 +143,11 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
     bonus = 0.0
     if read.route == "numeric" and (_NUMBER.search(strip_markers(sentence.text)) or _NUMBER_WORD.search(sentence.text)):
         bonus += 0.25
-        # The kind of number asked for: an effect size, a correlation, a share, a count, a duration.
-        for asked, answer in _ANSWER_TYPES:
-            if asked.search(read.clean.text) and answer.search(sentence.text):
-                bonus += 0.3
-                break
-    elif _ASKS_SPAN.search(read.clean.text) and _YEAR_SPAN.search(sentence.text):
-        bonus += 0.3  # a span of years answers "over what period?" whatever the question's route
+    # The kind of number asked for (an effect size, a correlation, a share, a count, a duration, a
+    # span of years) answers it whatever the question's route: "in the trial pitted against MBSR,
+    # what was the involvement percentage?" reads as a comparison but asks for a share.
+    if read.route != "list" and any(asked.search(read.clean.text) and answer.search(sentence.text) for asked, answer in _ANSWER_TYPES):
+        bonus += 0.3
     if read.route == "definition" and _DEFINITION_CUE.search(sentence.text):
         bonus += 0.2
     if read.route == "contrast" and CONTRAST_CUE.search(sentence.text):

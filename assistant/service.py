@@ -311,7 +311,12 @@ class Assistant:
                     return (c.source == "review" and not c.passage_id.startswith("table:")
                             and all(self._is_study(r) for r in c.refs))
                 return c.source == "review"
-            claims = sorted(claims, key=lambda c: (-round(c.score + (0.15 if own(c) else -0.1), 9), c.passage_id, c.quote))
+
+            def totals(c: Claim) -> float:
+                # Of the review's sentences, one that adds the studies up ("together involved 18,092")
+                # answers "how many in total?" before one giving their range.
+                return 0.05 if whole and _TOTALLING.search(c.text) else 0.0
+            claims = sorted(claims, key=lambda c: (-round(c.score + (0.15 if own(c) else -0.1) + totals(c), 9), c.passage_id, c.quote))
         if focus:
             # A question about particular studies is answered from their own sentences.
             own = [c for c in claims if (c.refs and set(c.refs) <= set(focus)) or (not c.refs and self._goes_on_about(c, focus))]
@@ -1510,6 +1515,7 @@ _ASKS_AIM = re.compile(r"\b(aims?|aimed|purpose|goals?|why (did|was|were)|ration
 _ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined|all (the )?(included )?(studies|trials) together|"
                                 r"across (all )?(the )?(included )?(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",
                                 re.IGNORECASE)
+_TOTALLING = re.compile(r"\b(in total|in all|altogether|together|combined|overall)\b", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his|the (sample|participants|intervention|course|programme|program|trial|study))\b",
                        re.IGNORECASE)

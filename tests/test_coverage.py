@@ -742,3 +742,10 @@ def test_a_large_design_group_narrowed_by_other_words_is_narrowed_by_the_study_r
     # Nineteen intervention studies; the comparison arm named picks those whose records print it.
     answer = review2_assistant.ask("Which intervention studies used 'usual activities' as the comparison condition?")
     assert {28, 30, 34} <= {c.ref for c in answer.citations}, answer.answer[:400]
+
+
+def test_the_kind_of_number_asked_for_leads_whatever_the_questions_route(assistant) -> None:
+    # "Pitted against" reads as a contrast; the question still asks for a share and a score.
+    answer = assistant.ask("for a slide on acceptability: in the trial that pitted MSC against MBSR, how satisfied were the "
+                           "MSC people (score out of 10) and what was their overall involvement percentage?")
+    assert "68.2" in answer.answer and "7.7" in answer.answer, answer.answer[:500]
