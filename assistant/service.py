@@ -735,7 +735,9 @@ class Assistant:
         "the MBSR program[47]". Its full name first (where the review introduces it), then its
         abbreviation; the first such clause of the review, and only one citing a work or two."""
         asked = read.clean.text.lower()
-        named = [*read.entities, *(a for a, name in self.library.glossary.items() if len(name) > 8 and name.lower() in asked)]
+        named = [*read.entities, *(a for a, name in self.library.glossary.items() if len(name) > 8 and name.lower() in asked),
+                 # An abbreviation the review prints without defining it ("MBCT training[52]").
+                 *(a for a in written_acronyms(read.clean.text) if a not in read.entities and a.lower() in self.known_words)]
         full_names = [self.library.glossary[a] for a in named if a in self.library.glossary]
         for group in (full_names, named):
             if not group:
@@ -1351,7 +1353,10 @@ _ASKS_STUDY_FACTS = re.compile(r"\b(how many|sample|participants|\bn\b|size|desi
 # Who made an instrument or programme, and when: the work the review cites for it.
 _ASKS_ORIGIN = re.compile(r"\b(who (?:originally |first )?(?:developed|created|designed|devised|wrote|made|invented|authored|came up with)|"
                           r"(?:originally|first) (?:developed|designed|created|described|published|proposed)|"
-                          r"original (?:paper|source|reference|article|version|authors?)|where (?:does|did) (?:it|that|this|the \S+) come from)\b",
+                          r"original (?:paper|source|reference|article|version|authors?)|where (?:does|did) (?:it|that|this|the \S+) come from|"
+                          # "Which source does the review cite for MBCT?", "which methods paper is cited for it?"
+                          r"(?:which|what) (?:\w+ )?(?:source|paper|reference|work|article|book)s? (?:(?:does|do|did) (?:the (?:review|authors?)|they) cite|"
+                          r"(?:is|are|was|were) cited))\b",
                           re.IGNORECASE)
 # A study's bibliographic entry: its DOI, full reference, or where it was published.
 _ASKS_REFERENCE = re.compile(r"\b(dois?|full (reference|citation)|(reference|citation) (for|to|of)|how (do|should|would|can) i cite|"

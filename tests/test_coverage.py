@@ -749,3 +749,10 @@ def test_the_kind_of_number_asked_for_leads_whatever_the_questions_route(assista
     answer = assistant.ask("for a slide on acceptability: in the trial that pitted MSC against MBSR, how satisfied were the "
                            "MSC people (score out of 10) and what was their overall involvement percentage?")
     assert "68.2" in answer.answer and "7.7" in answer.answer, answer.answer[:500]
+
+
+def test_the_source_cited_for_a_programme_the_review_abbreviates_without_defining_is_found(assistant) -> None:
+    # "MBCT training[52]": the review never spells MBCT out, yet the work it cites for it is the answer.
+    answer = assistant.ask("and MBCT? which source does the review cite for the MBCT programme itself, who wrote it and when?",
+                           history=["The review discusses several MBSR studies with therapists - who originally developed MBSR?"])
+    assert 52 in {c.ref for c in answer.citations} and "Segal" in answer.answer, answer.answer[:500]
