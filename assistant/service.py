@@ -739,7 +739,11 @@ class Assistant:
                  # An abbreviation the review prints without defining it ("MBCT training[52]").
                  *(a for a in written_acronyms(read.clean.text) if a not in read.entities and a.lower() in self.known_words)]
         full_names = [self.library.glossary[a] for a in named if a in self.library.glossary]
-        for group in (full_names, named):
+        # Naming nothing found so ("which methods paper is cited for thematic analysis?"): its
+        # phrases of two or more corpus words, the rarest first.
+        phrases = sorted(self._content_phrases(read.clean.text),
+                                          key=lambda p: -min(self.idf.get(t, 0.0) for t in tokenize(p)))
+        for group in (full_names, named, *([p] for p in phrases)):
             if not group:
                 continue
             closing = re.compile(r"(?:" + "|".join(re.escape(n) for n in group) + r")\W*(?:\w+\W*){0,2}$", re.IGNORECASE)
@@ -753,6 +757,20 @@ class Assistant:
                         if found and len(found) <= 2 and closing.search(clause.strip()):
                             return {r: claim for r in found}
         return {}
+
+    def _content_phrases(self, text: str) -> list[str]:
+        """Runs of two or more words of the text that the corpus uses and that frame nothing
+        ("thematic analysis", "methods paper"), as written."""
+        phrases, run = [], []
+        for word in [*re.findall(r"[\w'’-]+|[^\w\s]", text), "."]:
+            tokens = tokenize(word)
+            if tokens and all(t in self.known_words and t not in self.words.framing for t in tokens):
+                run.append(word)
+                continue
+            if len(run) >= 2:
+                phrases.append(" ".join(run))
+            run = []
+        return phrases
 
     def _study_profile(self, read: ReadQuestion, ref: int, claims: Sequence[Claim]):
         """'Tell me about study X': how it was done, then everything it found, from the review's

@@ -756,3 +756,10 @@ def test_the_source_cited_for_a_programme_the_review_abbreviates_without_definin
     answer = assistant.ask("and MBCT? which source does the review cite for the MBCT programme itself, who wrote it and when?",
                            history=["The review discusses several MBSR studies with therapists - who originally developed MBSR?"])
     assert 52 in {c.ref for c in answer.citations} and "Segal" in answer.answer, answer.answer[:500]
+
+
+def test_the_source_cited_for_a_method_named_in_plain_words_is_found(review2_assistant) -> None:
+    # "…and both used thematic analysis.[47]": the phrase closes the clause that cites the methods paper.
+    answer = review2_assistant.ask("Both qualitative studies used thematic analysis - which methods paper does the review "
+                                   "cite for that? Authors, year and DOI please.")
+    assert 47 in {c.ref for c in answer.citations} and "Tarrant" in answer.answer, answer.answer[:500]
