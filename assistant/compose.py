@@ -40,6 +40,9 @@ _ANSWER_TYPES = [
     (re.compile(r"\b(how long|duration|how often|how much time)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?[- ]?(weeks?|months?|hours?|minutes?|min|days?)\b", re.I)),
     (_ASKS_SPAN, _YEAR_SPAN),
+    # "When did they run the search?": a date ("in May 2022").
+    (re.compile(r"\bwhen (?:did|was|were|is|are)\b|\b(?:what|which) (?:year|month|date)\b", re.I),
+     re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|in)\s+(?:19|20)\d{2}\b")),
 ]
 ENTITY_BONUS = 0.1
 SECTION_BONUS = 0.1

@@ -763,3 +763,8 @@ def test_the_source_cited_for_a_method_named_in_plain_words_is_found(review2_ass
     answer = review2_assistant.ask("Both qualitative studies used thematic analysis - which methods paper does the review "
                                    "cite for that? Authors, year and DOI please.")
     assert 47 in {c.ref for c in answer.citations} and "Tarrant" in answer.answer, answer.answer[:500]
+
+
+def test_asking_when_brings_the_sentence_with_the_date(assistant) -> None:
+    answer = assistant.ask("Quick one for my methods slide - which database did the authors search, and when did they run the search?")
+    assert "PsycInfo" in answer.answer and "2022" in answer.answer, answer.answer[:500]
