@@ -257,7 +257,8 @@ _CAPITALISED = re.compile(r"\b([A-ZÀ-Ý][\wÀ-ÿ'’-]{3,})")
 
 
 def _words(text: str) -> set[str]:
-    return {w[:6] for w in re.findall(r"[a-z]{4,}", fold(text))}
+    # A plural names the same thing ("stretchy bands", "elastic-band training").
+    return {re.sub(r"(?<=[^s])s$", "", w)[:6] for w in re.findall(r"[a-z]{4,}", fold(text))}
 
 
 def by_first_author(question: str, studies: Sequence["Study"]) -> list["Study"]:

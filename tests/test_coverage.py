@@ -768,3 +768,10 @@ def test_the_source_cited_for_a_method_named_in_plain_words_is_found(review2_ass
 def test_asking_when_brings_the_sentence_with_the_date(assistant) -> None:
     answer = assistant.ask("Quick one for my methods slide - which database did the authors search, and when did they run the search?")
     assert "PsycInfo" in answer.answer and "2022" in answer.answer, answer.answer[:500]
+
+
+def test_a_study_described_in_the_plural_of_its_facets_word_is_still_described() -> None:
+    from assistant.studies import _words
+
+    assert "band" in _words("the stretchy bands at home") & _words("Elastic-band resistance training")
+    assert "stress" in _words("stress")  # a word ending in -ss keeps it
