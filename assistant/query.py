@@ -290,6 +290,11 @@ _COMPARATOR = re.compile(
 # "The difference between X and Y", "compare X and Y".
 _BETWEEN = re.compile(r"\b(?:between|comparing|compare|contrast|both)\s+(?P<left>.+?)\s+(?:and|with|to|against|vs\.?|versus)\s+(?P<right>.+)",
                       re.IGNORECASE)
+# "Walking at home or the stretchy bands - which did more for mood?": two things offered as
+# alternatives, when the question asks which of them did more, better or best.
+_EITHER = re.compile(r"(?P<left>[^,;:?.!]+?)\s+or\s+(?P<right>[^,;:?.!]+)", re.IGNORECASE)
+_WHICH_MORE = re.compile(r"\b(?:which|what)\b(?:\s+[\w'-]+){0,4}?\s+(?:more|better|best|most|less|worse|least|bigger|larger|stronger)\b",
+                         re.IGNORECASE)
 # Where a side ends: a new clause or a question about it ("..., any difference?", "- which works better").
 _CLAUSE = re.compile(r"[?,;:!()—–]|\s-\s|\b(?:which|what|whats|how|why|when|does|do|did|is|are|was|were|can|could|would|should|will|has|have|had)\b",
                      re.IGNORECASE)
@@ -301,8 +306,11 @@ def comparison_sides(question: str) -> tuple[str, str] | None:
     None when it compares nothing. Each side runs from the comparison to the nearest clause
     boundary; words both sides share are the question's topic, not a side."""
     between = _BETWEEN.search(question)
+    either = _EITHER.search(question) if _WHICH_MORE.search(question) else None
     if between:
         left, right = between.group("left"), between.group("right")
+    elif either and not _COMPARATOR.search(question):
+        left, right = either.group("left"), either.group("right")
     else:
         found = _COMPARATOR.search(question)
         if found is None:

@@ -775,3 +775,13 @@ def test_a_study_described_in_the_plural_of_its_facets_word_is_still_described()
 
     assert "band" in _words("the stretchy bands at home") & _words("Elastic-band resistance training")
     assert "stress" in _words("stress")  # a word ending in -ss keeps it
+
+
+def test_two_things_offered_as_alternatives_with_which_did_more_are_compared(review2_assistant) -> None:
+    from assistant.query import comparison_sides
+
+    assert comparison_sides("tai chi or walking - which works better?") == ("tai chi", "walking")
+    assert comparison_sides("which studies used the SCS or the SCS-SF?") is None  # alternatives, no comparison
+    answer = review2_assistant.ask("client wont go to classes. step counter walking at home or the stretchy bands at home - "
+                                   "which did more for mood, and which one did ppl stick with better?")
+    assert {21, 24} <= {c.ref for c in answer.citations}, answer.answer[:500]
