@@ -213,9 +213,11 @@ _WORSE = re.compile(r"\bfavou?r(?:ing|ed|s) (?:the )?(?:control|comparison)|\bwo
 
 def primary_direction(study: Study) -> str:
     """The direction of a study's first outcome that states one (its tables print the primary outcome first)."""
-    return next((o.direction for o in study.outcomes if o.direction != "unclear"), "unclear")
+    primary = _primary(study)
+    return primary.direction if primary is not None else "unclear"
 
 
+# Narrower than _ASKS_NULL: things got worse, not merely no better.
 _ASKS_WORSE = re.compile(r"\b(?:(?:made|make|makes|got|get|gets|getting|became|become) (?:\w+ ){0,2}worse|worse(?:ned)?|"
                          r"backfired?|harm(?:ed|ful)?|deteriorat\w*)\b", re.IGNORECASE)
 
@@ -225,7 +227,13 @@ def worsened_studies(question: str, studies: Sequence[Study]) -> tuple[int, ...]
     about one that made things worse ("a study found it made people worse?"); () otherwise."""
     if not _ASKS_WORSE.search(question):
         return ()
-    return tuple(s.ref for s in studies if s.design in INTERVENTION_DESIGNS and _null_or_harm(s) and primary_direction(s) != "none")
+    return tuple(s.ref for s in studies if s.design in INTERVENTION_DESIGNS and (primary := _primary(s)) is not None
+                 and _WORSE.search(primary.text))
+
+
+def _primary(study: Study):
+    """The first outcome that states a direction (the tables print the primary outcome first)."""
+    return next((o for o in study.outcomes if o.direction != "unclear"), None)
 
 
 def _null_or_harm(study: Study) -> bool:
@@ -234,7 +242,7 @@ def _null_or_harm(study: Study) -> bool:
     direction = primary_direction(study)
     if study.design in INTERVENTION_DESIGNS:
         # "negative" alone may be a fall in a symptom (a benefit); a harm is said in words.
-        primary = next((o for o in study.outcomes if o.direction != "unclear"), None)
+        primary = _primary(study)
         return direction == "none" or bool(primary and _WORSE.search(primary.text))
     return direction == "none" and study.design in ("longitudinal", "cross-sectional")
 

@@ -21,8 +21,8 @@ from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, _names_abbrevia
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
-from assistant.facets import (countries_named, worsened_studies, direction_words, match_studies, numbers_as_digits, places_asked_of_studies,
-                              region_words, study_tokens)
+from assistant.facets import (countries_named, direction_words, match_studies, numbers_as_digits, places_asked_of_studies,
+                              region_words, study_tokens, worsened_studies)
 from assistant.spelling import Speller, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
@@ -741,8 +741,7 @@ class Assistant:
         full_names = [self.library.glossary[a] for a in named if a in self.library.glossary]
         # Naming nothing found so ("which methods paper is cited for thematic analysis?"): its
         # phrases of two or more corpus words, the rarest first.
-        phrases = sorted(self._content_phrases(read.clean.text),
-                                          key=lambda p: -min(self.idf.get(t, 0.0) for t in tokenize(p)))
+        phrases = sorted(self._content_phrases(read.clean.text), key=lambda p: -min(self.idf.get(t, 0.0) for t in tokenize(p)))
         for group in (full_names, named, *([p] for p in phrases)):
             if not group:
                 continue
@@ -860,17 +859,13 @@ class Assistant:
         elif match.strength == "group":
             # A large group narrowed by other words ("intervention studies that used usual activities
             # as the comparison"): the evidence model's facets pick within it before the first claims do.
-            faceted = [] if len(table) <= 6 or self.model is None else [
-                r for r in match_studies(read.clean.text, read.expansions, self.model.studies, self.digests, topic=self._topic,
-                                         documents=self._study_tokens).refs if r in table]
+            faceted = [] if len(table) <= 6 or self.model is None else [r for r in self._facet_match(read).refs if r in table]
             refs = table if len(table) <= 6 else ((faceted if len(faceted) >= 2 else []) or [r for r in table if r in strong] or table)
             if match.programme:
                 # Studies only the text covers, when their own sentence names the same programme.
                 best = _refs_of_claims([c for c in claims if re.search(match.programme, c.text, re.IGNORECASE)], focus, ratio=0.85)
                 refs += [r for r in best if r not in self.library.records and r not in refs]
-        elif read.route == "list" and self.model is not None and (facets := match_studies(
-                read.clean.text, read.expansions, self.model.studies, self.digests, topic=self._topic,
-                documents=self._study_tokens)).refs:
+        elif read.route == "list" and self.model is not None and (facets := self._facet_match(read)).refs:
             # Outcome or sample words only: the evidence model's facets decide, not the first claims.
             refs = list(facets.refs)
         elif match.strength == "loose":
@@ -883,6 +878,11 @@ class Assistant:
         # sentence does, is shown whole.
         shown = refs if match.strength == "exact" or whole or (enumerated and set(refs) <= set(enumerated)) else refs[:10]
         return [(r, match.focus) for r in shown if 1 <= r <= self.reference_count and self._is_study(r)]
+
+    def _facet_match(self, read: ReadQuestion):
+        """The studies the evidence model's facets pick for a list question (`match_studies`)."""
+        return match_studies(read.clean.text, read.expansions, self.model.studies, self.digests, topic=self._topic,
+                             documents=self._study_tokens)
 
     def _satisfying(self, read: ReadQuestion) -> tuple[int, ...]:
         """The studies meeting the conditions the question states that the evidence model reads
