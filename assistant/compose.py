@@ -392,10 +392,12 @@ def design_as_printed(design: str, record: StudyRecord) -> str:
     return f"{design} ({method})" if design and method and len(method) <= _METHOD_MAX and fold(method) != fold(design) else design
 
 
-def study_line(record: StudyRecord, library: Library, focus: str, question: str = "", *, every: bool = False) -> Claim:
+def study_line(record: StudyRecord, library: Library, focus: str, question: str = "", *, every: bool = False,
+               place: str = "") -> Claim:
     """A study's line: design, N, sample, instruments, the cells asked for and its finding that
     speaks most to the question, or with `every` (a list asked of one study: "what did the
-    trainees start doing?") each of its findings in the table's order."""
+    trainees start doing?") each of its findings in the table's order. `place`: where the evidence
+    model reads the study was done, shown when the table has no column for it."""
     n = f"N = {record.n}" if record.n else ""
     parts = [design_as_printed(record.design, record), n, record.sample]
     if focus == "instruments" or record.instruments:
@@ -406,6 +408,8 @@ def study_line(record: StudyRecord, library: Library, focus: str, question: str 
         heading = (inner.group(1) if inner else pieces[0][0]).capitalize()
         finding = " ".join(piece if piece.endswith((".", ";")) else f"{piece};" for _, piece in pieces).rstrip(";")
     parts += [f"{column.capitalize()}: {cell.rstrip('.')}" for column, cell in asked_cells(record, question)]
+    if place and not any(_PLACE_COLUMN.search(column) for column in record.columns):
+        parts.append(f"country (from its sample's description): {place}")
     head = "; ".join(p for p in parts if p)
     text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. {heading}: {finding.rstrip('.')}."
     # Each finding together is the cell as printed (a bulleted cell: its first bullet).

@@ -25,7 +25,9 @@ _FRAME = set(tokenize("which what list name any every all give show include incl
                       "survey surveys work works table tables main additional ones kind kinds even ever still just "
                       # verbs of doing research: "which studies measured burnout" asks for burnout
                       "measure measured measuring assess assessed examine examined investigate investigated "
-                      "evaluate evaluated explore explored look looked use used using"))
+                      "evaluate evaluated explore explored look looked use used using conduct conducted perform performed "
+                      # what to show of each study ("with country and N"), not which to list
+                      "country countries n year years doi dois"))
 
 
 @dataclass(frozen=True)

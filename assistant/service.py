@@ -938,7 +938,10 @@ class Assistant:
     def _study_line(self, ref: int, claims: Sequence[Claim], record_focus: str, question: str = "", every: bool = False) -> Claim:
         record = self.library.records.get(ref)
         if record is not None:
-            return study_line(record, self.library, record_focus, question, every=every)
+            asks_place = self.model is not None and bool(_ASKS_PLACE.search(question) or countries_named(question)
+                                                         or region_words(question, self.model.studies, self.digests))
+            place = ", ".join(self._study_places()[0].get(ref, [])) if asks_place else ""
+            return study_line(record, self.library, record_focus, question, every=every, place=place)
         best = next((c for c in claims if ref in c.refs and len(c.refs) == 1), None) or next((c for c in claims if ref in c.refs), None)
         if best is None:
             best = self._digest_claim(ref)
@@ -1538,6 +1541,7 @@ _ASKS_AIM = re.compile(r"\b(aims?|aimed|purpose|goals?|why (did|was|were)|ration
 _ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined|all (the )?(included )?(studies|trials) together|"
                                 r"across (all )?(the )?(included )?(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",
                                 re.IGNORECASE)
+_ASKS_PLACE = re.compile(r"\b(countr(y|ies)|where\b.{0,30}\b(done|carried out|conducted|run|based|from)|nationalit\w*)", re.IGNORECASE)
 _TOTALLING = re.compile(r"\b(in total|in all|altogether|together|combined|overall)\b", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his|the (sample|participants|intervention|course|programme|program|trial|study))\b",

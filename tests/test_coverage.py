@@ -785,3 +785,10 @@ def test_two_things_offered_as_alternatives_with_which_did_more_are_compared(rev
     answer = review2_assistant.ask("client wont go to classes. step counter walking at home or the stretchy bands at home - "
                                    "which did more for mood, and which one did ppl stick with better?")
     assert {21, 24} <= {c.ref for c in answer.citations}, answer.answer[:500]
+
+
+def test_a_list_asking_for_country_shows_where_each_study_was_done_when_the_table_has_no_column(assistant) -> None:
+    # The seed review's tables give no country; the abstracts' samples do ("Filipino counseling professionals").
+    answer = assistant.ask("List the studies conducted with Asian samples, with country and N.")
+    assert {32, 37, 40} <= {c.ref for c in answer.citations}, answer.answer[:400]
+    assert "Philippines" in answer.answer and "Hong Kong" in answer.answer, answer.answer[:600]
