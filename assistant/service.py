@@ -20,7 +20,7 @@ from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, _names_abbrevia
                              lexicon_words, question_parts, read_question, strip_markup, summary_request_words,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
-from assistant.retrieve import Hit, HybridRetriever, diversify, tokenize
+from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, tokenize
 from assistant.facets import (countries_named, direction_words, match_studies, numbers_as_digits, places_asked_of_studies,
                               region_words, study_tokens, worsened_studies)
 from assistant.spelling import Speller, fold
@@ -1185,6 +1185,10 @@ class Assistant:
             if any(lexicon_words(base, self._lexicon_here) for base in _bases(word)):
                 continue  # "safer": the lexicon reads "safe"
             forms = [tokens, *([t for t in tokenize(base) if t not in self.words.framing] for base in _bases(word))]
+            # An abbreviation the corpus spells out but never prints ("MDD") stands where its name does.
+            name = tokenize(self._spelled_out_initials().get(word.lower(), "")) if word in acronyms else []
+            if name and any(all(t in passage for t in name) for passage in near):
+                continue
             if not any(t in passage for ts in forms for t in ts for passage in near) and not any(_shares_start(t, facets) for t in tokens):
                 uncovered.append(word)
         return uncovered
@@ -1266,6 +1270,18 @@ class Assistant:
             initials: dict[str, str] = {}
             for name in _TITLE_RUN.findall(text):
                 initials.setdefault("".join(w[0] for w in re.findall(r"[A-Z][\w'’]*", name)).lower(), name)
+            # A name written in lower case, if the corpus uses it more than once: "major depressive
+            # disorder" gives "mdd" (a run of content words; a one-off run names nothing).
+            words = re.findall(r"[A-Za-z]+", text)
+            runs: dict[tuple[str, ...], int] = {}
+            for k in range(2, 6):
+                for i in range(len(words) - k + 1):
+                    run = tuple(w.lower() for w in words[i:i + k])
+                    if all(len(w) >= 3 and w not in STOPWORDS for w in run):
+                        runs[run] = runs.get(run, 0) + 1
+            for run, count in runs.items():
+                if count >= 2:
+                    initials.setdefault("".join(w[0] for w in run), " ".join(run))
             # A measure led by a number, in any case: "six-minute walk test" gives "6mwt".
             for match in _NUMBER_LED.finditer(numbers_as_digits(text)):
                 words = re.split(r"[\s-]+", match.group(2))

@@ -792,3 +792,12 @@ def test_a_list_asking_for_country_shows_where_each_study_was_done_when_the_tabl
     answer = assistant.ask("List the studies conducted with Asian samples, with country and N.")
     assert {32, 37, 40} <= {c.ref for c in answer.citations}, answer.answer[:400]
     assert "Philippines" in answer.answer and "Hong Kong" in answer.answer, answer.answer[:600]
+
+
+def test_an_abbreviation_of_a_name_the_corpus_writes_in_lower_case_is_known_by_that_name(review2_assistant, assistant) -> None:
+    # The fixture writes "major depressive disorder" more than once and never "MDD".
+    assert review2_assistant._spelled_out_initials()["mdd"] == "major depressive disorder"
+    assert "bmi" not in assistant._spelled_out_initials() and "hrv" not in review2_assistant._spelled_out_initials()
+    answer = review2_assistant.ask("Which intervention studies recruited people with a clinical diagnosis of MDD rather "
+                                   "than just elevated symptom scores?")
+    assert not answer.abstained, answer.answer[:300]
