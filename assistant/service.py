@@ -209,6 +209,9 @@ class Assistant:
         if _ASKS_ORIGIN.search(read.clean.text) and (origins := self._origin_refs(read)):
             # "Who developed the CES-D, and when?": the work the review cites for it, as listed.
             markdown, citations = self._with_reference_entries(list(origins), markdown, citations, origins)
+        elif _ASKS_REFERENCE.search(read.clean.text) and not focus and _THE_REVIEW_ITSELF.search(read.clean.text):
+            # "The full citation of the review itself": its own entry, as it states it about itself.
+            markdown = f"**Reference (this review):**\n[0] {self.library.review.as_reference().text}\n\n{markdown}"
         elif _ASKS_REFERENCE.search(read.clean.text):
             # The studies asked about, or else the one the answer leads with.
             markdown, citations = self._with_reference_entries(focus or [c.ref for c in citations[:1] if c.ref],
@@ -1011,7 +1014,10 @@ class Assistant:
             written = {w.lower(): w for w in re.findall(r"[\w'’-]+", read.clean.text)}
             return (f"The review and the abstracts it cites say nothing about {', '.join(written.get(w, w) for w in kinds[:3])}, "
                     "so I cannot answer this from them.")
-        carried = self.meaning_carried(read.context, unknown) if unknown else 0.0
+        # "The full citation: journal, volume, page range, corresponding author?": the words of a
+        # bibliographic entry are what the reference list answers, not topics the corpus lacks.
+        bibliographic = bool(_ASKS_REFERENCE.search(read.clean.text))
+        carried = self.meaning_carried(read.context, unknown) if unknown and not bibliographic else 0.0
         # A question naming a study the review cites is about the corpus: unknown words in it are
         # what it asks of that study ("could baseline imbalance explain that?") unless they are its topic.
         if (carried > self.settings.answer.unknown_meaning_max
@@ -1032,7 +1038,7 @@ class Assistant:
         # only "d = 0.6"), not a topic the corpus lacks. A study found from a description ("after
         # the Mindful Self-Compassion programme") is only the closest one: what the question asks
         # of it must still stand near it ("heart-rate variability").
-        uncovered = self.uncovered_terms(read, hits, named) if not by_name else []
+        uncovered = self.uncovered_terms(read, hits, named) if not by_name and not bibliographic else []
         if uncovered and self.evidence_gain(read.context, uncovered) >= self.settings.answer.uncovered_gain_max:
             # Named rarest first: "sleep" says what is missing, "problems" does not.
             rarest = sorted(uncovered, key=lambda w: -min((self.idf.get(t, 99.0) for t in tokenize(w)), default=0.0))
@@ -1558,6 +1564,7 @@ _ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined
                                 r"across (all )?(the )?(included )?(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",
                                 re.IGNORECASE)
 _ASKS_PLACE = re.compile(r"\b(countr(y|ies)|where\b.{0,30}\b(done|carried out|conducted|run|based|from)|nationalit\w*)", re.IGNORECASE)
+_THE_REVIEW_ITSELF = re.compile(r"\b(the|this) review(?! of)\b(?!\s+(?:cites?|cited|says?|finds?|found|includes?|included))", re.IGNORECASE)
 _TOTALLING = re.compile(r"\b(in total|in all|altogether|together|combined|overall)\b", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his|the (sample|participants|intervention|course|programme|program|trial|study))\b",

@@ -801,3 +801,12 @@ def test_an_abbreviation_of_a_name_the_corpus_writes_in_lower_case_is_known_by_t
     answer = review2_assistant.ask("Which intervention studies recruited people with a clinical diagnosis of MDD rather "
                                    "than just elevated symptom scores?")
     assert not answer.abstained, answer.answer[:300]
+
+
+def test_the_full_citation_of_the_review_itself_is_its_own_entry_not_a_decline(review2_assistant, assistant) -> None:
+    # "Page", "volume" and "corresponding" are the fields of a bibliographic entry, not missing topics.
+    answer = review2_assistant.ask("Need the full citation of the review itself for my ref manager: journal, volume(issue), "
+                                   "page range, DOI, and who is the corresponding author?")
+    assert not answer.abstained and "10.5555/jamhr.2023.0117" in answer.answer.split("\n\n")[0], answer.answer[:400]
+    # A group of people the corpus never names is still declined, however the question is framed.
+    assert assistant.ask("What's the DOI of the study on firefighters?").abstained
