@@ -326,6 +326,13 @@ _ASKED_COLUMNS = (
      re.compile(r"program|intervention|training type", re.I)),
 )
 _PLACE_COLUMN = re.compile(r"country|setting|location", re.I)
+_ASKS_PLACE = re.compile(r"\b(countr(y|ies)|where\b.{0,30}\b(done|carried out|conducted|run|based|from)|nationalit\w*)", re.IGNORECASE)
+
+
+def asks_where(question: str) -> bool:
+    """The question asks where studies were done: by naming a place ("which studies were done in
+    Asia?") or by asking for it ("with country and N")."""
+    return bool(places_asked_of_studies(question) or _ASKS_PLACE.search(question))
 # Columns every study line shows in its own way (label, design, N, sample, instruments, finding).
 _SHOWN_ROLES = {"study", "sample", "n", "sample+n", "design", "randomization", "measures", "findings", "mediation"}
 
@@ -336,8 +343,7 @@ def asked_cells(record: StudyRecord, question: str) -> list[tuple[str, str]]:
     Design"; not "measures" → "Time of Measure") or an everyday way of asking for them ("how long"
     → duration, "delivery format" → the programme)."""
     wanted = {t for t in tokenize(question) if len(t) >= 4}
-    # "Which studies were done in Asia?" asks where each was done.
-    places = bool(places_asked_of_studies(question))
+    places = asks_where(question)
     cells = []
     for index, cell in enumerate(record.cells):
         column = record.columns[index] if index < len(record.columns) else ""
@@ -397,7 +403,7 @@ def study_line(record: StudyRecord, library: Library, focus: str, question: str 
     """A study's line: design, N, sample, instruments, the cells asked for and its finding that
     speaks most to the question, or with `every` (a list asked of one study: "what did the
     trainees start doing?") each of its findings in the table's order. `place`: where the evidence
-    model reads the study was done, shown when the table has no column for it."""
+    model reads the study was done, shown when the question asks and the table has no column for it."""
     n = f"N = {record.n}" if record.n else ""
     parts = [design_as_printed(record.design, record), n, record.sample]
     if focus == "instruments" or record.instruments:
@@ -408,7 +414,7 @@ def study_line(record: StudyRecord, library: Library, focus: str, question: str 
         heading = (inner.group(1) if inner else pieces[0][0]).capitalize()
         finding = " ".join(piece if piece.endswith((".", ";")) else f"{piece};" for _, piece in pieces).rstrip(";")
     parts += [f"{column.capitalize()}: {cell.rstrip('.')}" for column, cell in asked_cells(record, question)]
-    if place and not any(_PLACE_COLUMN.search(column) for column in record.columns):
+    if place and asks_where(question) and not any(_PLACE_COLUMN.search(column) for column in record.columns):
         parts.append(f"country (from its sample's description): {place}")
     head = "; ".join(p for p in parts if p)
     text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. {heading}: {finding.rstrip('.')}."

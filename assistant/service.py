@@ -21,8 +21,8 @@ from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, _names_abbrevia
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, tokenize
-from assistant.facets import (countries_named, direction_words, match_studies, numbers_as_digits, places_asked_of_studies,
-                              region_words, study_tokens, worsened_studies)
+from assistant.facets import (FacetMatch, countries_named, direction_words, match_studies, numbers_as_digits,
+                              places_asked_of_studies, region_words, study_tokens, worsened_studies)
 from assistant.spelling import Speller, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
@@ -849,7 +849,9 @@ class Assistant:
         whole = match.strength == "group" and not self._asks_beyond_design(read.clean.text)
         # A condition only the evidence model reads ("came out null", "no follow-up") picks from
         # the group every study meeting it: the model is complete where one review sentence is not.
-        conditioned = [r for r in table if r in self._satisfying(read)] if match.strength == "group" and not whole else []
+        # The evidence model's facet match, asked at most once per question.
+        facets = lru_cache(maxsize=1)(lambda: self._facet_match(read))
+        conditioned = [r for r in table if r in set(facets().satisfying)] if match.strength == "group" and not whole else []
         if conditioned:
             refs = conditioned
         elif match.strength == "exact" or whole:
@@ -862,15 +864,15 @@ class Assistant:
         elif match.strength == "group":
             # A large group narrowed by other words ("intervention studies that used usual activities
             # as the comparison"): the evidence model's facets pick within it before the first claims do.
-            faceted = [] if len(table) <= 6 or self.model is None else [r for r in self._facet_match(read).refs if r in table]
+            faceted = [] if len(table) <= 6 else [r for r in facets().refs if r in table]
             refs = table if len(table) <= 6 else ((faceted if len(faceted) >= 2 else []) or [r for r in table if r in strong] or table)
             if match.programme:
                 # Studies only the text covers, when their own sentence names the same programme.
                 best = _refs_of_claims([c for c in claims if re.search(match.programme, c.text, re.IGNORECASE)], focus, ratio=0.85)
                 refs += [r for r in best if r not in self.library.records and r not in refs]
-        elif read.route == "list" and self.model is not None and (facets := self._facet_match(read)).refs:
+        elif read.route == "list" and facets().refs:
             # Outcome or sample words only: the evidence model's facets decide, not the first claims.
-            refs = list(facets.refs)
+            refs = list(facets().refs)
         elif match.strength == "loose":
             refs = [r for r in table if r in strong] or strong
         else:  # the evidence model's facets (asked above) found nothing either
@@ -882,18 +884,14 @@ class Assistant:
         shown = refs if match.strength == "exact" or whole or (enumerated and set(refs) <= set(enumerated)) else refs[:10]
         return [(r, match.focus) for r in shown if 1 <= r <= self.reference_count and self._is_study(r)]
 
-    def _facet_match(self, read: ReadQuestion):
-        """The studies the evidence model's facets pick for a list question (`match_studies`)."""
+    def _facet_match(self, read: ReadQuestion) -> FacetMatch:
+        """The studies the evidence model's facets pick for a list question (`match_studies`), with
+        those meeting the conditions it reads (direction of findings, sample size, follow-up,
+        region, duration); nothing without a model."""
+        if self.model is None:
+            return FacetMatch((), False, False)
         return match_studies(read.clean.text, read.expansions, self.model.studies, self.digests, topic=self._topic,
                              documents=self._study_tokens)
-
-    def _satisfying(self, read: ReadQuestion) -> tuple[int, ...]:
-        """The studies meeting the conditions the question states that the evidence model reads
-        (direction of findings, sample size, follow-up, region, duration); () when it states none."""
-        if self.model is None:
-            return ()
-        return match_studies(read.clean.text, (), self.model.studies, self.digests, topic=self._topic,
-                             documents=self._study_tokens).satisfying
 
     def _asks_beyond_design(self, question: str) -> bool:
         """The list question names something besides a design ("cross-sectional studies of burnout")."""
@@ -941,9 +939,7 @@ class Assistant:
     def _study_line(self, ref: int, claims: Sequence[Claim], record_focus: str, question: str = "", every: bool = False) -> Claim:
         record = self.library.records.get(ref)
         if record is not None:
-            asks_place = self.model is not None and bool(_ASKS_PLACE.search(question) or countries_named(question)
-                                                         or region_words(question, self.model.studies, self.digests))
-            place = ", ".join(self._study_places()[0].get(ref, [])) if asks_place else ""
+            place = ", ".join(self._study_places()[0].get(ref, []))
             return study_line(record, self.library, record_focus, question, every=every, place=place)
         best = next((c for c in claims if ref in c.refs and len(c.refs) == 1), None) or next((c for c in claims if ref in c.refs), None)
         if best is None:
@@ -1563,7 +1559,6 @@ _ASKS_AIM = re.compile(r"\b(aims?|aimed|purpose|goals?|why (did|was|were)|ration
 _ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined|all (the )?(included )?(studies|trials) together|"
                                 r"across (all )?(the )?(included )?(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",
                                 re.IGNORECASE)
-_ASKS_PLACE = re.compile(r"\b(countr(y|ies)|where\b.{0,30}\b(done|carried out|conducted|run|based|from)|nationalit\w*)", re.IGNORECASE)
 _THE_REVIEW_ITSELF = re.compile(r"\b(the|this) review(?! of)\b(?!\s+(?:cites?|cited|says?|finds?|found|includes?|included))", re.IGNORECASE)
 _TOTALLING = re.compile(r"\b(in total|in all|altogether|together|combined|overall)\b", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
