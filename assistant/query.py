@@ -235,6 +235,11 @@ def without_summary_request(question: str) -> str:
     return _PURPOSE.sub(" ", _OVERVIEW.sub(" ", question.lower()))
 
 
+def asks_summary(question: str) -> bool:
+    """The question asks for a summary or overview ("summarize …", "the main points of …")."""
+    return bool(_OVERVIEW.search(question.lower()))
+
+
 def summary_request_words(question: str) -> set[str]:
     """The lower-cased words asking for a summary ("sum", "up" of "sum up the risk of bias") or
     saying what the answer is for ("staff", "newsletter"): they name the answer's form or use,

@@ -3,6 +3,7 @@ Models and the index are loaded once per process (`get_assistant`)."""
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import time
 from dataclasses import replace
@@ -16,7 +17,7 @@ from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library,
                                design_as_printed, evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
                                table_quote)
 from assistant.persona import PERSONAS, reads_as_english
-from assistant.query import (HELP_TEXT, ReadQuestion, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
+from assistant.query import (HELP_TEXT, ReadQuestion, asks_summary, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
                              lexicon_words, question_parts, read_question, strip_markup, summary_request_words,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
@@ -24,7 +25,7 @@ from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, token
 from assistant.facets import (FacetMatch, countries_named, direction_words, match_studies, numbers_as_digits,
                               places_asked_of_studies, region_words, study_tokens, worsened_studies)
 from assistant.spelling import Speller, fold
-from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, named_studies, points_at_one_study,
+from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, Mention, named_mentions, named_studies, points_at_one_study,
                                points_at_several_studies, structured_matches)
 from assistant.retrieval_cache import retrieval_structures
 from ingest.citations import strip_markers
@@ -162,9 +163,8 @@ class Assistant:
                           abstained=read.clean.injected, timings_ms={"total": _ms(started)})
         previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
-        named, unknown_named = named_studies(read.clean.text, self.authors)
-        if len(named) >= 2 and self.model is not None and len({self.library.label(r) for r in named}) == 1:
-            named = self._one_namesake(read.clean.text, named)
+        mentions, unknown_named = named_mentions(read.clean.text, self.authors)
+        named = tuple(dict.fromkeys(r for refs in self._each_named(read.clean.text, mentions) for r in refs))
         by_name = named
         meant: tuple[int, ...] = ()
         if not unknown_named and self.model is not None:
@@ -513,7 +513,7 @@ class Assistant:
         """A question about the review's own limitations, future research, conclusions or methods
         is answered from the evidence model's facts of those kinds: the ones that best match the
         question, shown in the review's order. None when the question asks for none of them."""
-        kinds = next((k for k, pattern in _ASKS_KIND if pattern.search(read.clean.text)), None)
+        kinds = self._asked_review_part(read)
         if kinds is None and self._asks_whole_review(read):
             kinds = ("conclusions",)  # "what's the bottom line?": the review's own conclusions
         if kinds is None or self.model is None or not self.settings.answer.review_section_plans:
@@ -528,9 +528,28 @@ class Assistant:
             claim = claim_from_sentence(sentence, passage, 0.0)
             candidates.append((order, replace(claim, score=scored.get(claim.quote, 0.0))))
         best = sorted(candidates, key=lambda item: (-item[1].score, item[0]))[:most]
+        pattern = dict(_ASKS_KIND)[kinds]
+        own = [item for item, fact in zip(candidates, facts) if pattern.search(fact.section)]
+        if len(own) > most and (asks_summary(read.clean.text) or not self._has_topic(pattern.sub(" ", without_summary_request(read.clean.text)))):
+            # "Summarize the limitations", "what are the limitations?": the review's own section on them, read through,
+            # not the few sentences that share the question's words. The section in `most` stretches
+            # in reading order, the sentence of each whose passage is closest to the question.
+            close = dict(self.retriever.dense(read.clean.text, len(self.retriever.passages)))
+            nearness = {order: close.get(self.retriever.position.get(claim.passage_id, -1), 0.0) for order, claim in own}
+            stretch = math.ceil(len(own) / most)
+            best = [max(own[i:i + stretch], key=lambda item: (nearness[item[0]], -item[0])) for i in range(0, len(own), stretch)]
+            best = sorted(best, key=lambda item: (-item[1].score, item[0]))
         lead = best[0][1]
         rest = [claim for _, claim in sorted(best[1:], key=lambda item: item[0])]
         return lead, rest
+
+    def _asked_review_part(self, read: ReadQuestion) -> tuple[str, ...] | None:
+        """The kinds of the review's own facts the question asks for (its limitations, future
+        research, conclusions or methods), when the evidence model holds some of them."""
+        kinds = next((k for k, pattern in _ASKS_KIND if pattern.search(read.clean.text)), None)
+        if kinds is None or self.model is None or not any(f.kind in kinds for f in self.model.facts):
+            return None
+        return kinds
 
     def _goes_on_about(self, claim: Claim, focus: Sequence[int]) -> bool:
         """A review sentence without a marker that follows one citing these studies in its
@@ -594,6 +613,19 @@ class Assistant:
         words = {t for t in tokenize(side) if t not in self.words.framing}
         return bool(words) and any(len(words & {t for p in self._by_study.get(ref, []) for t in self._tokens_of(p)}) > len(words) / 2
                                    for ref in refs)
+
+    def _each_named(self, text: str, mentions: Sequence[Mention]) -> list[tuple[int, ...]]:
+        """The refs of each mention; papers named alike ("Beaumont et al. 2016") narrowed to the one
+        the text describes, with the whole text when it names one study and with the words up to the
+        next name when it names several ("Beaumont et al.'s 2016 survey … and Fulton's 2018 study")."""
+        found = []
+        for i, mention in enumerate(mentions):
+            refs = mention.refs
+            if self.model is not None and len(refs) >= 2 and len({self.library.label(r) for r in refs}) == 1:
+                own = text if len(mentions) == 1 else text[mention.start:mentions[i + 1].start if i + 1 < len(mentions) else len(text)]
+                refs = self._one_namesake(own, refs)
+            found.append(refs)
+        return found
 
     def _one_namesake(self, text: str, refs: Sequence[int], *, side: bool = False) -> tuple[int, ...]:
         """Of papers named alike ("Beaumont et al. (2016)" is a survey and a workshop evaluation),
@@ -1034,7 +1066,10 @@ class Assistant:
         # only "d = 0.6"), not a topic the corpus lacks. A study found from a description ("after
         # the Mindful Self-Compassion programme") is only the closest one: what the question asks
         # of it must still stand near it ("heart-rate variability").
-        uncovered = self.uncovered_terms(read, hits, named) if not by_name and not bibliographic else []
+        # "The limitations the authors acknowledge": a part of the review it asks about is what the
+        # question is about, as a named study is; its other words are what it asks of that part.
+        asks_part = self._asked_review_part(read) is not None
+        uncovered = self.uncovered_terms(read, hits, named) if not by_name and not bibliographic and not asks_part else []
         if uncovered and self.evidence_gain(read.context, uncovered) >= self.settings.answer.uncovered_gain_max:
             # Named rarest first: "sleep" says what is missing, "problems" does not.
             rarest = sorted(uncovered, key=lambda w: -min((self.idf.get(t, 99.0) for t in tokenize(w)), default=0.0))

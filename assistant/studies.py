@@ -25,6 +25,7 @@ _NAMED = re.compile(
 )
 # Years that follow an author's year in the same breath: ", 2017", " and 2017", " (survey) and (2017)".
 _MORE_YEARS = re.compile(r"(?:(?:\s*\([^()]{0,30}\))?\s*(?:,|;|and|&)\s*\(?(?:19|20)\d{2}[a-z]?\)?)*")
+_POSSESSIVE = re.compile(r"['’]s$")
 _NOT_NAMES = {"table", "figure", "the", "in", "since", "from", "by", "until", "and", "what", "which", "study", "a",
               "did", "does", "do", "how", "was", "were", "is", "are", "review", "trial", "msc", "mbsr", "rct"}
 
@@ -69,17 +70,36 @@ class AuthorNames:
 
 def named_studies(question: str, names: AuthorNames) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Refs of the studies the question names, and names that match no reference of the review."""
-    found: list[int] = []
+    mentions, unknown = named_mentions(question, names)
+    return tuple(dict.fromkeys(r for m in mentions for r in m.refs)), unknown
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where the question names studies by author or DOI, and the refs that name stands for."""
+
+    refs: tuple[int, ...]
+    start: int
+    end: int
+
+
+def named_mentions(question: str, names: AuthorNames) -> tuple[tuple[Mention, ...], tuple[str, ...]]:
+    """Each mention of a study in the question, in order ("Beaumont et al.'s 2016 survey" may be
+    two papers of that name and year; "Fulton's 2018 study" one), and names that match no
+    reference of the review."""
+    found: list[Mention] = []
     unknown: list[str] = []
     # A DOI names its reference exactly ("Which study has the DOI 10.5555/mbpr.2021.1002?").
     for match in DOI.finditer(question):
         doi = match.group("doi").rstrip(".,;?!)").lower()
         refs = [r.ref for r in names.references if r.doi and r.doi.lower() == doi]
-        found += refs
+        found += [Mention(tuple(refs), match.start(), match.end())] if refs else []
         if not refs:
             unknown.append(f"DOI {doi}")
     for match in _NAMED.finditer(question):
         name, year = match.group("name"), match.group("year")
+        if fold(name) not in names.any:
+            name = _POSSESSIVE.sub("", name)  # "Fulton's 2018 study": the name is Fulton
         # Only author-like mentions count: "X et al", "X and Y", or "X (2019)".
         authorish = match.group("etal") or match.group("second") or (year and match.group("open"))
         # "Finlay-Jones 2015 vs Finlay-Jones 2017": a surname of the list with one of its years, unbracketed.
@@ -100,13 +120,13 @@ def named_studies(question: str, names: AuthorNames) -> tuple[tuple[int, ...], t
             years = {int(year), *(int(y) for y in re.findall(r"(?:19|20)\d{2}", more))}
             candidates = [r for r in candidates if r.year in years]
         if candidates:
-            found += [r.ref for r in candidates]
+            found.append(Mention(tuple(r.ref for r in candidates), match.start(), match.end()))
         elif fold(name) in names.own:
             continue  # the review's authors: a question about the review, answered from all of it
         elif match.group("etal") or year:
             shown = name + (f" and {match.group('second')}" if match.group("second") else "")
             unknown.append(f"{shown}{f' ({year})' if year else ''}")
-    return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unknown))
+    return tuple(found), tuple(dict.fromkeys(unknown))
 
 
 def author_surnames(authors: str) -> list[str]:

@@ -810,3 +810,15 @@ def test_the_full_citation_of_the_review_itself_is_its_own_entry_not_a_decline(r
     assert not answer.abstained and "10.5555/jamhr.2023.0117" in answer.answer.split("\n\n")[0], answer.answer[:400]
     # A group of people the corpus never names is still declined, however the question is framed.
     assert assistant.ask("What's the DOI of the study on firefighters?").abstained
+
+
+def test_a_question_about_the_reviews_own_limitations_is_answered_from_its_limitations_section(assistant) -> None:
+    # "Acknowledge" and "authors" stand nowhere near the limitations sentences; they are what the
+    # question asks of that part of the review, not a topic it lacks.
+    answer = assistant.ask("Give me an overview of the limitations the authors acknowledge in their review.", persona="educator")
+    assert not answer.abstained, answer.answer[:300]
+    # The section read through, not only the sentences sharing the question's words.
+    section = [f.text for f in assistant.model.facts if f.kind == "limitations" and f.section.startswith("Limitations")]
+    shown = [t for t in section if t.split("⁰")[0][:60] in answer.answer]
+    assert len(section) > 6 and len(shown) >= 4, answer.answer[:800]
+    assert section.index(shown[-1]) - section.index(shown[0]) > len(section) // 2

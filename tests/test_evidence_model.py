@@ -273,3 +273,16 @@ def test_a_table_instruments_variant_takes_the_name_of_the_abbreviation_it_varie
     assert glossary_name("CES-D ≥16", glossary) == glossary["CES-D"]
     assert glossary_name("SCS-SF", glossary) == glossary["SCS-SF"]  # its own entry first
     assert glossary_name("SCSX", glossary) is None and glossary_name("BFI-N", glossary) is None
+
+
+def test_a_possessive_name_with_a_year_names_its_study_beside_another_named_study(assistant) -> None:
+    # Two papers share "Beaumont et al. (2016)": the words after that name ("survey of student
+    # counsellors") tell them apart, and "Fulton's 2018 study" is Fulton's paper of 2018.
+    question = ("How do Beaumont et al.'s 2016 survey of student counsellors and Fulton's 2018 study of counselling "
+                "interns differ on whether self-compassion goes together with compassion for others?")
+    beaumont = {s.ref for s in assistant.model.studies if s.label.startswith("Beaumont") and s.year == 2016}
+    fulton = {s.ref for s in assistant.model.studies if s.label.startswith("Fulton") and s.year == 2018}
+    assert len(beaumont) == 2 and len(fulton) == 1
+    assert named_studies("What did Fulton's 2018 study find?", assistant.authors)[0] == tuple(fulton)
+    cited = {c.ref for c in assistant.ask(question, persona="researcher").citations}
+    assert fulton <= cited and len(beaumont & cited) == 1
