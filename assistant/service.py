@@ -118,6 +118,7 @@ class Assistant:
         # The surnames of the cited works' authors and of the review's own, as AuthorNames reads them.
         self._surnames = {part for name in self.authors.surnames for part in re.findall(r"[^\W\d_]{4,}", name)}
         # Every word of the references' author labels, particles too ("van" of "Van Hoorn").
+        self._lower_surnames = None  # the first authors' surnames in lower case, built on first use
         self._label_words = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]+", r.label.split("(")[0])}
         self.speller = Speller.from_texts([*self.words.lexicon.values(), *index.glossary.values()],
                                           dictionary=_tokenizer_words(settings), counted=structures.word_counts,
@@ -143,8 +144,8 @@ class Assistant:
         # Markup goes before spelling, which would otherwise "correct" the words inside tags.
         # Cut first: spelling and reading are linear, but nobody's question is 100k characters long.
         longest = 2 * self.settings.answer.max_question_chars
-        question, _ = self.speller.correct(strip_markup((question or "")[:longest]))
-        history = [self.speller.correct(strip_markup(h[:longest]))[0] for h in list(history)[-8:] if h]
+        question = self._capitalised_surnames(self.speller.correct(strip_markup((question or "")[:longest]))[0])
+        history = [self._capitalised_surnames(self.speller.correct(strip_markup(h[:longest]))[0]) for h in list(history)[-8:] if h]
         # The persona is inferred once the question is read, after its two vectors (its own, for
         # the persona, and its search text's) are embedded together.
         read = read_question(question, history, persona if persona != "auto" else PERSONAS[0], self._glossary_for(question),
@@ -615,12 +616,15 @@ class Assistant:
                                    for ref in refs)
 
     def _each_named(self, text: str, mentions: Sequence[Mention]) -> list[tuple[int, ...]]:
-        """The refs of each mention; papers named alike ("Beaumont et al. 2016") narrowed to the one
-        the text describes, with the whole text when it names one study and with the words up to the
-        next name when it names several ("Beaumont et al.'s 2016 survey … and Fulton's 2018 study")."""
+        """The refs of each mention, a possessive only when it names an included study; papers named
+        alike ("Beaumont et al. 2016") narrowed to the one the text describes, with the whole text
+        when it names one study and with the words up to the next name when it names several
+        ("Beaumont et al.'s 2016 survey … and Fulton's 2018 study")."""
         found = []
         for i, mention in enumerate(mentions):
             refs = mention.refs
+            if mention.possessive and not any(self._is_included(r) for r in refs):
+                continue  # "Stamm's ProQOL", "Neff's definition": the work behind a measure or an idea
             if self.model is not None and len(refs) >= 2 and len({self.library.label(r) for r in refs}) == 1:
                 own = text if len(mentions) == 1 else text[mention.start:mentions[i + 1].start if i + 1 < len(mentions) else len(text)]
                 refs = self._one_namesake(own, refs)
@@ -963,6 +967,12 @@ class Assistant:
                 return refs
         return []
 
+    def _is_included(self, ref: int) -> bool:
+        """One of the studies the review includes: a row of its tables, or when it has no tables of
+        studies, a study of the evidence model."""
+        study = self.model.study(ref) if self.model is not None else None
+        return study is not None and (study.in_tables or not any(s.in_tables for s in self.model.studies))
+
     def _is_study(self, ref: int) -> bool:
         from assistant.compose import _design_group
 
@@ -1263,6 +1273,22 @@ class Assistant:
         words = [w for w in re.findall(r"[^\W\d_]{3,}", text)]
         foreign = [w for w in words if not self.speller.knows(w) and not self.speller.is_english(w)]
         return len(words) >= 4 and len(foreign) > len(words) / 2
+
+    def _capitalised_surnames(self, text: str) -> str:
+        """"the van hoorn trial", "finlay-jones's course": a first author's surname written in lower
+        case is written as the reference list writes it, so it names the study as it would
+        capitalised; only surnames that are no English word ("park", "young" stay words)."""
+        if self._lower_surnames is None:
+            forms = {}
+            for reference in self.references:
+                surname = re.split(r"\s+et al\b|\s*&\s*|\s*\(", reference.label)[0].strip()
+                longest = max(re.findall(r"[^\W\d_]+", surname), key=len, default="")
+                if len(longest) >= 4 and not self.speller.is_english(longest) and surname.lower() != surname:
+                    forms[surname.lower()] = surname
+            self._lower_surnames = (re.compile(r"(?<![\w'’-])(" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")(?![\w-])"),
+                                    forms) if forms else (None, {})
+        pattern, forms = self._lower_surnames
+        return pattern.sub(lambda m: forms[m.group(1)], text) if pattern is not None else text
 
     def _says_first_author(self, text: str, ref: int) -> bool:
         """The text writes the surname of the study's first author as it stands in its label."""

@@ -81,6 +81,7 @@ class Mention:
     refs: tuple[int, ...]
     start: int
     end: int
+    possessive: bool = False  # named only by a possessive ("Whitford's trial"; "Stamm's ProQOL" names a work, not a study)
 
 
 def named_mentions(question: str, names: AuthorNames) -> tuple[tuple[Mention, ...], tuple[str, ...]]:
@@ -98,10 +99,13 @@ def named_mentions(question: str, names: AuthorNames) -> tuple[tuple[Mention, ..
             unknown.append(f"DOI {doi}")
     for match in _NAMED.finditer(question):
         name, year = match.group("name"), match.group("year")
-        if fold(name) not in names.any:
+        possessive = fold(name) not in names.any and bool(_POSSESSIVE.search(name))
+        if possessive:
             name = _POSSESSIVE.sub("", name)  # "Fulton's 2018 study": the name is Fulton
-        # Only author-like mentions count: "X et al", "X and Y", or "X (2019)".
-        authorish = match.group("etal") or match.group("second") or (year and match.group("open"))
+        # Only author-like mentions count: "X et al", "X and Y", "X (2019)", or a first author's
+        # possessive ("Whitford's hatha yoga trial").
+        authorish = (match.group("etal") or match.group("second") or (year and match.group("open"))
+                     or (possessive and fold(name) in names.first))
         # "Finlay-Jones 2015 vs Finlay-Jones 2017": a surname of the list with one of its years, unbracketed.
         listed_year = year and any(r.year == int(year) for r in names.any.get(fold(name), ()))
         if not (authorish or listed_year) or fold(name) in _NOT_NAMES:
@@ -120,7 +124,8 @@ def named_mentions(question: str, names: AuthorNames) -> tuple[tuple[Mention, ..
             years = {int(year), *(int(y) for y in re.findall(r"(?:19|20)\d{2}", more))}
             candidates = [r for r in candidates if r.year in years]
         if candidates:
-            found.append(Mention(tuple(r.ref for r in candidates), match.start(), match.end()))
+            found.append(Mention(tuple(r.ref for r in candidates), match.start(), match.end(),
+                                 possessive=bool(possessive and not (match.group("etal") or match.group("second") or year))))
         elif fold(name) in names.own:
             continue  # the review's authors: a question about the review, answered from all of it
         elif match.group("etal") or year:
@@ -291,7 +296,9 @@ def by_first_author(question: str, studies: Sequence["Study"]) -> list["Study"]:
     by_name = []
     for study in studies:
         surname = fold(re.split(r"\s+(?:et al|&|and)\b|\s*\(", study.label)[0].strip())
-        if surname and any(fuzz.ratio(word, surname) >= 88 for word in capitalised):
+        # "Van Hoorn": the particle is not capitalised by everyone; the last word is the name.
+        keys = {surname, surname.split()[-1]} if surname else set()
+        if any(fuzz.ratio(word, key) >= 88 for word in capitalised for key in keys if len(key) >= 4):
             by_name.append(study)
     in_year = [s for s in by_name if s.year in years]
     return in_year or by_name

@@ -822,3 +822,16 @@ def test_a_question_about_the_reviews_own_limitations_is_answered_from_its_limit
     shown = [t for t in section if t.split("⁰")[0][:60] in answer.answer]
     assert len(section) > 6 and len(shown) >= 4, answer.answer[:800]
     assert section.index(shown[-1]) - section.index(shown[0]) > len(section) // 2
+
+
+def test_studies_named_by_a_possessive_or_a_lower_case_surname_are_the_ones_answered(review2_assistant, assistant) -> None:
+    # "Whitford's … trial and Park's … trial": first authors of included studies, named without "et al.".
+    answer = review2_assistant.ask("Whitford's hatha yoga trial and Park's chair yoga trial reached different conclusions. "
+                                   "How do their results compare?")
+    assert not answer.abstained and {28, 29} <= {c.ref for c in answer.citations}, answer.answer[:300]
+    # "van hoorn": a surname no English word, typed in lower case, with a particle.
+    answer = review2_assistant.ask("doi for the van hoorn three-arm trial pls")
+    assert "10.5555/eraa.2022.1801" in answer.answer.split("\n\n")[0] + answer.answer.split("\n\n")[1], answer.answer[:300]
+    # "Stamm's ProQOL": the possessive of the work behind a measure names no study of the review.
+    answer = assistant.ask("Which of the cross-sectional studies used Stamm's ProQOL to capture burnout?")
+    assert len({c.ref for c in answer.citations if assistant.model.study(c.ref)}) >= 3, answer.answer[:300]
