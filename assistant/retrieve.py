@@ -42,6 +42,11 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def stem_of(word: str) -> str:
+    """The stem tokenize gives a lower-case word ("dropped" -> "drop")."""
+    return _fold(word)
+
+
 @lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
     """The word's stem, so 'mediation', 'mediating' and 'mediated' meet."""

@@ -21,7 +21,7 @@ from assistant.query import (HELP_TEXT, ReadQuestion, asks_summary, WordLists, _
                              lexicon_words, question_parts, read_question, strip_markup, summary_request_words,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
-from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, tokenize
+from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, stem_of, tokenize
 from assistant.facets import (FacetMatch, countries_named, direction_words, match_studies, numbers_as_digits,
                               places_asked_of_studies, region_words, study_tokens, worsened_studies)
 from assistant.spelling import Speller, fold
@@ -150,6 +150,8 @@ class Assistant:
         # the persona, and its search text's) are embedded together.
         read = read_question(question, history, persona if persona != "auto" else PERSONAS[0], self._glossary_for(question),
                              self.settings.answer.max_question_chars, self.words)
+        if compounds := self._compounds(read.clean.text):
+            read = replace(read, expansions=(*read.expansions, *compounds), search_text=f"{read.search_text} {' '.join(compounds)}")
         if read.clean.text:
             asked = read.clean.text
             self._embeddings.prefetch([*([" ".join(asked.split())] if persona == "auto" and reads_as_english(asked) else []),
@@ -311,15 +313,16 @@ class Assistant:
             # "What do the authors recommend?" asks the review, not the abstracts it cites; "how many
             # people took part overall?" asks the review's totals, not one study's table row.
             def own(c: Claim) -> bool:
-                if whole:  # the review's sentences on its included studies, not one row or an earlier review
-                    return (c.source == "review" and not c.passage_id.startswith("table:")
+                if whole:  # the review's sentences on its included studies, not one row, one study or an earlier review
+                    return (c.source == "review" and not c.passage_id.startswith("table:") and len(c.refs) != 1
                             and all(self._is_study(r) for r in c.refs))
                 return c.source == "review"
 
             def totals(c: Claim) -> float:
                 # Of the review's sentences, one that adds the studies up ("together involved 18,092")
-                # answers "how many in total?" before one giving their range.
-                return 0.05 if whole and _TOTALLING.search(c.text) else 0.0
+                # answers "how many in total?" before one giving their range or median ("ranged from
+                # 5% to 26% (median 13%)"), which answers it before one study's own figure.
+                return (0.05 if _TOTALLING.search(c.text) else 0.03 if _SPANNING.search(c.text) else 0.0) if whole else 0.0
             claims = sorted(claims, key=lambda c: (-round(c.score + (0.15 if own(c) else -0.1) + totals(c), 9), c.passage_id, c.quote))
         if focus:
             # A question about particular studies is answered from their own sentences.
@@ -1274,6 +1277,23 @@ class Assistant:
         foreign = [w for w in words if not self.speller.knows(w) and not self.speller.is_english(w)]
         return len(words) >= 4 and len(foreign) > len(words) / 2
 
+    def _compounds(self, text: str) -> list[str]:
+        """Two words of the question the corpus writes as one ("dropped out" where it writes
+        "dropout", "cut off" for "cutoff"): the one word, to search and weigh beside them."""
+        # Words with an apostrophe are no halves of a compound ("review's" is no "review" + "s").
+        words = re.findall(r"[a-z]+(?:['’][a-z]+)?", text.lower())
+        asked = set(tokenize(text))
+        found = []
+        for first, second in zip(words, words[1:]):
+            if len(first) < 3 or len(second) < 2 or not (first + second).isalpha():
+                continue
+            for head in dict.fromkeys((first, _stem(first), stem_of(first))):
+                joined = tokenize(head + second)
+                if len(head + second) >= 6 and joined and joined[0] in self.retriever.vocabulary and joined[0] not in asked:
+                    found.append(head + second)
+                    break
+        return list(dict.fromkeys(found))
+
     def _capitalised_surnames(self, text: str) -> str:
         """"the van hoorn trial", "finlay-jones's course": a first author's surname written in lower
         case is written as the reference list writes it, so it names the study as it would
@@ -1621,6 +1641,7 @@ _ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined
                                 r"across (all )?(the )?(included )?(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",
                                 re.IGNORECASE)
 _THE_REVIEW_ITSELF = re.compile(r"\b(the|this) review(?! of)\b(?!\s+(?:cites?|cited|says?|finds?|found|includes?|included))", re.IGNORECASE)
+_SPANNING = re.compile(r"\b(rang(ed|ing|es?) (from|between)|median|on average|averag(e|ed) (of|across))\b", re.IGNORECASE)
 _TOTALLING = re.compile(r"\b(in total|in all|altogether|together|combined|overall)\b", re.IGNORECASE)
 _POINTING = re.compile(r"\b(it|its|they|them|their|that (one|study|trial|paper|programme|program)|this (one|study|trial)|"
                        r"the same (study|trial)|she|he|her|his|the (sample|participants|intervention|course|programme|program|trial|study))\b",

@@ -835,3 +835,11 @@ def test_studies_named_by_a_possessive_or_a_lower_case_surname_are_the_ones_answ
     # "Stamm's ProQOL": the possessive of the work behind a measure names no study of the review.
     answer = assistant.ask("Which of the cross-sectional studies used Stamm's ProQOL to capture burnout?")
     assert len({c.ref for c in answer.citations if assistant.model.study(c.ref)}) >= 3, answer.answer[:300]
+
+
+def test_two_words_the_corpus_writes_as_one_are_searched_as_that_word(review2_assistant) -> None:
+    assert review2_assistant._compounds("how many people dropped out?") == ["dropout"]
+    assert review2_assistant._compounds("what were the review's stated aims?") == []  # no "review" + "s"
+    # Asked of the studies overall, a sentence about one study is not the review's sentence on them all.
+    answer = review2_assistant.ask("overall, what does the evidence say about resistance training for low mood?", persona="educator")
+    assert len(answer.citations) and answer.citations[0].ref == 0, answer.answer[:300]
