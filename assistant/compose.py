@@ -580,8 +580,10 @@ def plain_text(text: str) -> str:
 
 
 # A comma before a word that opens a clause of its own: the two halves read as two sentences.
-_CLAUSE_JOIN = re.compile(r",\s+(?:(but|whereas|although|though|while)\s+(?=\w+\s+\w+)|and\s+(?=(?:the|this|these|those|it|they|we|participants?|scores?)\b))")
-_JOIN_AS = {"but": "But ", "whereas": "By contrast, ", "although": "Even so, ", "though": "Even so, ", "while": "Meanwhile, ", None: ""}
+# ", which may indicate …" goes on about all that came before it: "This may indicate …".
+_CLAUSE_JOIN = re.compile(r",\s+(?:(but|whereas|although|though|while|which)\s+(?=\w+\s+\w+)|and\s+(?=(?:the|this|these|those|it|they|we|participants?|scores?)\b))")
+_JOIN_AS = {"but": "But ", "whereas": "By contrast, ", "although": "Even so, ", "though": "Even so, ", "while": "Meanwhile, ",
+            "which": "This ", None: ""}
 
 
 def _short_sentences(clause: str, longest: int = 18) -> list[str]:
@@ -593,7 +595,10 @@ def _short_sentences(clause: str, longest: int = 18) -> list[str]:
     if match is None:
         return [clause]
     rest = clause[match.end():]
-    rest = _JOIN_AS[match.group(1) and match.group(1).lower()] + (rest if match.group(1) else rest[:1].upper() + rest[1:])
+    joint = _JOIN_AS[match.group(1) and match.group(1).lower()]
+    if joint == "This " and re.match(r"(were|are|have|show|suggest|indicate)\b", rest):
+        joint = "These "  # ", which were …" goes on about several things
+    rest = joint + (rest if match.group(1) else rest[:1].upper() + rest[1:])
     return [clause[:match.start()], *_short_sentences(rest, longest)]
 
 

@@ -343,6 +343,11 @@ def test_plain_wording_cuts_a_long_sentence_at_its_clauses_and_drops_bracketed_j
     assert plain.count(". ") == 1 and "Even so, it did improve" in plain
     assert plain_text("Scores rose (positive self-compassion) after CFT (n = 12).") == "Scores rose after CFT (n = 12)."
     assert "a large effect, size above 0.8" in plain_text("The increase was larger (Cohen's $d > 0.8$) online.")
+    # ", which …" goes on about what came before: a sentence of its own that says so.
+    which = ("Participants completed the twelve week programme with high attendance across all of the sites, "
+             "which may indicate that the format was acceptable to older adults.")
+    plain = _plain_claim(Claim(text=which, refs=(3,), quote=which, source="review", score=1.0, passage_id="x"))
+    assert "sites. This may indicate that" in plain
 
 
 def test_a_condition_only_the_evidence_model_reads_narrows_a_group_the_tables_name(assistant) -> None:
