@@ -1274,7 +1274,9 @@ class Assistant:
     def _mostly_foreign(self, text: str) -> bool:
         """Most words are neither corpus words nor English words: a question in another language."""
         words = [w for w in re.findall(r"[^\W\d_]{3,}", text)]
-        foreign = [w for w in words if not self.speller.knows(w) and not self.speller.is_english(w)]
+        # A word with a letter English does not write ("más", "ayudaría") is foreign though its
+        # folded form stands in the tokenizer's word list ("mas").
+        foreign = [w for w in words if not self.speller.knows(w) and (not self.speller.is_english(w) or not w.isascii())]
         return len(words) >= 4 and len(foreign) > len(words) / 2
 
     def _compounds(self, text: str) -> list[str]:

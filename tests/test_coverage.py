@@ -843,3 +843,11 @@ def test_two_words_the_corpus_writes_as_one_are_searched_as_that_word(review2_as
     # Asked of the studies overall, a sentence about one study is not the review's sentence on them all.
     answer = review2_assistant.ask("overall, what does the evidence say about resistance training for low mood?", persona="educator")
     assert len(answer.citations) and answer.citations[0].ref == 0, answer.answer[:300]
+
+
+def test_a_question_in_another_language_is_read_as_one_though_its_folded_words_look_english(assistant) -> None:
+    # "más", "qué", "ayudaría" fold to words of the tokenizer's list ("mas", "que"); their letters say otherwise.
+    question = "¿Sentirme más compasiva conmigo misma ayudaría a mi burnout como psicóloga? ¿Qué dice la evidencia?"
+    assert assistant._mostly_foreign(question)
+    assert not assistant.ask(question, persona="therapist").abstained
+    assert not assistant._mostly_foreign("Does self-compassion help psychologists with burnout? What's the evidence?")
