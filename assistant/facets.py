@@ -118,10 +118,18 @@ def _done_in(places: re.Pattern[str], study: Study, digests: Mapping[int, Digest
     return bool(places.search(study.country or _sample_text(study, digests)))
 
 
+def _without_regions(text: str) -> str:
+    """The text with the world regions it names cut out (each leaves a comma, which ends a phrase)."""
+    for match, _ in sorted(_regions_asked(text), key=lambda item: -item[0].start()):
+        text = f"{text[:match.start()]} , {text[match.end():]}"
+    return text
+
+
 def _region_condition(question: str, digests: Mapping[int, Digest]):
-    """A region the question names: the studies done there."""
-    asked = _regions_asked(question)
-    return (lambda s, places=asked[0][1]: _done_in(places, s, digests)) if asked else None
+    """The regions the question names: the studies done in any of them ("from Oceania and from
+    Africa", "in North or South America")."""
+    places = list(dict.fromkeys(p for _, p in _regions_asked(question)))
+    return (lambda s: any(_done_in(p, s, digests) for p in places)) if places else None
 
 
 def direction_words(question: str) -> set[str]:
@@ -347,7 +355,9 @@ def match_studies(
     # "at home rather than in a group": what follows such a cue (to the end of its clause) is what
     # the listed studies should not share.
     asking, preamble = _asked_and_preamble(question)
-    asked, unwanted = _split_unwanted(_ASKS_NULL.sub(" , ", selecting_clause(asking)))
+    # A region named is a condition above ("from Oceania": done in Australia or New Zealand), not a
+    # word the listed studies' facets must share.
+    asked, unwanted = _split_unwanted(_ASKS_NULL.sub(" , ", _without_regions(selecting_clause(asking))))
     phrases = [(p, 1.0) for p in _phrases(asked)] + [(p, -1.0) for p in _phrases(unwanted)]
     phrases += [(p, _EXPANSION_WEIGHT) for e in expansions for p in _phrases(e)]
     scene = [(p, 1.0) for p in _phrases(_split_unwanted(preamble)[0])]

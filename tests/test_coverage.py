@@ -851,3 +851,12 @@ def test_a_question_in_another_language_is_read_as_one_though_its_folded_words_l
     assert assistant._mostly_foreign(question)
     assert not assistant.ask(question, persona="therapist").abstained
     assert not assistant._mostly_foreign("Does self-compassion help psychologists with burnout? What's the evidence?")
+
+
+def test_a_list_asking_for_several_regions_gives_the_studies_of_each(review2_assistant) -> None:
+    # "North or South America", "Oceania and Africa": every region named, not the first one read;
+    # and a region is where studies were done, not a word their descriptions must contain.
+    americas = review2_assistant.ask("which of the included studies were done in north or south america?", persona="researcher")
+    assert {24, 27, 29, 41, 43} <= {c.ref for c in americas.citations}, americas.answer[:300]
+    elsewhere = review2_assistant.ask("which studies were from oceania and from africa?", persona="researcher")
+    assert {25, 39, 44} <= {c.ref for c in elsewhere.citations}, elsewhere.answer[:300]
