@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from assistant.facets import places_asked_of_studies
+from assistant.facets import names_a_place, places_asked_of_studies
 from assistant.query import ReadQuestion
 from assistant.records import Citation
 from assistant.spelling import fold
@@ -27,6 +27,18 @@ _DEFINITION_CUE = re.compile(r"\b(entails|refers to|involves|is defined|defined 
 _ASKS_SPAN = re.compile(r"\b((what|which) (time )?(period|years?|dates?)|time ?(period|frame|span)|date range|how recent)\b", re.I)
 _YEAR_SPAN = re.compile(r"\b(?:19|20)\d{2}\b[^.;]{0,40}?\b(?:to|until|through|and)\b[^.;]{0,25}?\b(?:19|20)\d{2}\b|"
                         r"\b(?:19|20)\d{2}\s*[–-]\s*(?:19|20)?\d{2}\b")
+class _Searcher:
+    """A test of a text with the `search` of a pattern, for answers no pattern can spell."""
+
+    def __init__(self, test) -> None:
+        self._test = test
+
+    def search(self, text: str) -> bool:
+        return self._test(text)
+
+
+_ASKS_PLACE = re.compile(r"\b(countr(y|ies)|where\b.{0,30}\b(done|carried out|conducted|run|based|from)|nationalit\w*)", re.IGNORECASE)
+_NAMES_PLACE = _Searcher(names_a_place)
 _ANSWER_TYPES = [
     (re.compile(r"\b(effect sizes?|cohen)", re.I), re.compile(r"\bd\s*[=>]\s*[-−]?\d|\bd\s*\$?\s*[>=]")),
     (re.compile(r"\bcorrelat", re.I), re.compile(r"\br\s*=\s*[-−]?\.?\d")),
@@ -40,6 +52,8 @@ _ANSWER_TYPES = [
     (re.compile(r"\b(how long|duration|how often|how much time)\b", re.I),
      re.compile(r"\b\d+(\.\d+)?[- ]?(weeks?|months?|hours?|minutes?|min|days?)\b", re.I)),
     (_ASKS_SPAN, _YEAR_SPAN),
+    # "Which countries were the studies done in?": a sentence naming places ("twelve in Europe, eight in Asia").
+    (_ASKS_PLACE, _NAMES_PLACE),
     # "When did they run the search?": a date ("in May 2022").
     (re.compile(r"\bwhen (?:did|was|were|is|are)\b|\b(?:what|which) (?:year|month|date)\b", re.I),
      re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|in)\s+(?:19|20)\d{2}\b")),
@@ -149,7 +163,9 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
     # The kind of number asked for (an effect size, a correlation, a share, a count, a duration, a
     # span of years) answers it whatever the question's route: "in the trial pitted against MBSR,
     # what was the involvement percentage?" reads as a comparison but asks for a share.
-    if read.route != "list" and any(asked.search(read.clean.text) and answer.search(sentence.text) for asked, answer in _ANSWER_TYPES):
+    # (A list's answer is its studies, not a number; a place says where they were done.)
+    if any((read.route != "list" or answer is _NAMES_PLACE) and asked.search(read.clean.text) and answer.search(sentence.text)
+           for asked, answer in _ANSWER_TYPES):
         bonus += 0.3
     if read.route == "definition" and _DEFINITION_CUE.search(sentence.text):
         bonus += 0.2
@@ -326,7 +342,6 @@ _ASKED_COLUMNS = (
      re.compile(r"program|intervention|training type", re.I)),
 )
 _PLACE_COLUMN = re.compile(r"country|setting|location", re.I)
-_ASKS_PLACE = re.compile(r"\b(countr(y|ies)|where\b.{0,30}\b(done|carried out|conducted|run|based|from)|nationalit\w*)", re.IGNORECASE)
 
 
 def asks_where(question: str) -> bool:

@@ -85,6 +85,11 @@ def _regions() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
     return regions
 
 
+def names_a_place(text: str) -> bool:
+    """The text names a country or a world region ("twelve were carried out in Europe")."""
+    return bool(countries_named(text)) or any(asked.search(text) for asked, _ in _regions().values())
+
+
 def countries_named(text: str) -> frozenset[str]:
     """The countries a text names, by name or adjective ("hong kong", "Australian"), each by its
     first name in assistant/data/regions.json. Upper-case short forms ("US", "UK") only as written."""

@@ -860,3 +860,9 @@ def test_a_list_asking_for_several_regions_gives_the_studies_of_each(review2_ass
     assert {24, 27, 29, 41, 43} <= {c.ref for c in americas.citations}, americas.answer[:300]
     elsewhere = review2_assistant.ask("which studies were from oceania and from africa?", persona="researcher")
     assert {25, 39, 44} <= {c.ref for c in elsewhere.citations}, elsewhere.answer[:300]
+
+
+def test_asking_where_the_studies_were_done_is_answered_by_the_sentence_naming_places(review2_assistant) -> None:
+    # A sentence naming places ("twelve in Europe, eight in Asia") answers where, as a number answers how many.
+    answer = review2_assistant.ask("where were the studies carried out?", persona="researcher")
+    assert "Europe" in answer.answer.split("\n\n")[0], answer.answer[:300]
