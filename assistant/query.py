@@ -35,14 +35,17 @@ class WordLists:
     lexicon: Mapping[str, str] = field(default_factory=dict)
     framing: frozenset[str] = frozenset()
     shorthand: Mapping[str, str] = field(default_factory=dict)  # "ppl" -> "people", for the speller
+    # Statistics a question asks for by name: (the name, how a question names it, how a source prints it).
+    statistics: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = ()
 
     @classmethod
-    def load(cls, lexicon: bool = True, framing: bool = True, shorthand: bool = True) -> "WordLists":
+    def load(cls, lexicon: bool = True, framing: bool = True, shorthand: bool = True, statistics: bool = True) -> "WordLists":
         # A standard English stop-word list frames too ("here", "please", "keep" and "too" name no
         # topic in any corpus), switched off with the data file.
         return cls(lexicon=_lexicon() if lexicon else {},
                    framing=_framing_words() | _stop_words() if framing else frozenset(),
-                   shorthand=_shorthand() if shorthand else {})
+                   shorthand=_shorthand() if shorthand else {},
+                   statistics=_statistics() if statistics else ())
 
 
 @lru_cache(maxsize=1)
@@ -51,6 +54,12 @@ def _lexicon() -> Mapping[str, str]:
     for pattern in phrases:
         re.compile(pattern)  # a broken pattern fails at start, naming the file
     return MappingProxyType(phrases)
+
+
+@lru_cache(maxsize=1)
+def _statistics() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
+    listed = json.loads((_DATA / "statistics.json").read_text(encoding="utf-8"))["statistics"]
+    return tuple((s["name"], re.compile(s["asked"], re.IGNORECASE), re.compile(s["printed"], re.IGNORECASE)) for s in listed)
 
 
 @lru_cache(maxsize=1)

@@ -40,7 +40,8 @@ class Assistant:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.words = WordLists.load(settings.answer.everyday_lexicon, settings.answer.framing_words, settings.answer.shorthand)
+        self.words = WordLists.load(settings.answer.everyday_lexicon, settings.answer.framing_words, settings.answer.shorthand,
+                                    settings.answer.named_statistics)
         index = open_index(settings)
         embeddings = get_embeddings(settings)
         self.index = index
@@ -1031,6 +1032,8 @@ class Assistant:
         if unknown_named:
             return (f"The review does not cite any study by {', '.join(unknown_named)}, so I cannot say what it found; "
                     "I will not guess.")
+        if reason := self._unreported_statistic(read, named):
+            return reason
         if self._asks_whole_review(read):
             return None  # "what's the bottom line?" is answered from the review's conclusions
         best = max((h.dense for h in hits), default=0.0)
@@ -1088,6 +1091,21 @@ class Assistant:
             rarest = sorted(uncovered, key=lambda w: -min((self.idf.get(t, 99.0) for t in tokenize(w)), default=0.0))
             return (f"The review and the abstracts it cites say nothing that answers this about {', '.join(rarest[:2])}, "
                     "so I cannot answer it from them.")
+        return None
+
+    def _unreported_statistic(self, read: ReadQuestion, named: Sequence[int]) -> str | None:
+        """A statistic the question asks for by name ("what number needed to treat did they
+        report?", "Cronbach's alpha") that its sources never print: the passages on the studies
+        it names, or else the whole corpus. Any other wording of a question stays answerable."""
+        asked = [(name, printed) for name, asks, printed in self.words.statistics if asks.search(read.clean.text)]
+        if not asked:
+            return None
+        texts = ([p.text for p in self.retriever.passages if set(p.refs) & set(named) or p.study_ref in named]
+                 if named else [self._corpus_text()])
+        for name, printed in asked:
+            if not any(printed.search(text) for text in texts):
+                whom = f" for {' or '.join(self.library.label(r) for r in named[:3])}" if named else ""
+                return f"The review and the abstracts it cites report no {name}{whom}, so I cannot give one."
         return None
 
     def _outside_ages(self, question: str) -> str | None:
@@ -1234,6 +1252,8 @@ class Assistant:
                 continue
             if any(lexicon_words(base, self._lexicon_here) for base in _bases(word)):
                 continue  # "safer": the lexicon reads "safe"
+            if word.lower() in _GREEK and self._knows_word(word):
+                continue  # "kappa" where the corpus prints "κ = 0.81": the tokenizer reads no Greek letters
             forms = [tokens, *([t for t in tokenize(base) if t not in self.words.framing] for base in _bases(word))]
             # An abbreviation the corpus spells out but never prints ("MDD") stands where its name does.
             name = tokenize(self._spelled_out_initials().get(word.lower(), "")) if word in acronyms else []

@@ -47,6 +47,7 @@ class AnswerSettings(BaseModel):
     everyday_lexicon: bool = Field(True, description="Read questions with the everyday lexicon (assistant/data/everyday_lexicon.json).")
     framing_words: bool = Field(True, description="Never count framing words (assistant/data/framing_words.txt) as topics the corpus lacks.")
     shorthand: bool = Field(True, description="Read chat and clinical shorthand ('ppl', 'pts', 'tx') as the words meant (assistant/data/shorthand.json).")
+    named_statistics: bool = Field(True, description="Decline a question asking for a statistic by name ('the number needed to treat') that its sources never print (assistant/data/statistics.json).")
     same_source_points: int = Field(2, description="Further points an answer may take from the sources it already cites.")
     coverage_share: float = Field(0.6, description="A part of the question no chosen sentence speaks to gets the best sentence holding its rare word, if it scores at least this share of the points' floor (0 switches it off).")
     plain_lead_margin: float = Field(0.05, description="A therapist's answer opens with the shortest sentence scoring at most this much below the best one: plain readers are served by short sentences (0 = always the best).")

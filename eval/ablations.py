@@ -21,6 +21,7 @@ ABLATIONS: tuple[tuple[str, Override], ...] = (
     ("no everyday lexicon (word list)", {"answer": {"everyday_lexicon": False}}),
     ("no framing words (word list)", {"answer": {"framing_words": False}}),
     ("no shorthand (word list)", {"answer": {"shorthand": False}}),
+    ("no declines for statistics never printed (word list)", {"answer": {"named_statistics": False}}),
     ("no evidence-gain abstention", {"answer": {"uncovered_gain_max": 10.0}}),
     ("no scope from the review's criteria, years and places", {"answer": {"scope_from_review": False}}),
     ("no review-section plans (limitations, future research, enumerations)", {"answer": {"review_section_plans": False}}),

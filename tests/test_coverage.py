@@ -866,3 +866,14 @@ def test_asking_where_the_studies_were_done_is_answered_by_the_sentence_naming_p
     # A sentence naming places ("twelve in Europe, eight in Asia") answers where, as a number answers how many.
     answer = review2_assistant.ask("where were the studies carried out?", persona="researcher")
     assert "Europe" in answer.answer.split("\n\n")[0], answer.answer[:300]
+
+
+def test_a_statistic_asked_for_by_name_that_its_sources_never_print_is_declined(review2_assistant) -> None:
+    # The Dutch trial's abstract prints its costs; the qigong trial's passages print none.
+    costed = review2_assistant.ask("What were the running costs per participant of the group and home formats in Van Hoorn et al.?")
+    assert not costed.abstained and "412" in costed.answer, costed.answer[:300]
+    uncosted = review2_assistant.ask("What were the running costs per participant in Wang et al's qigong trial?")
+    assert uncosted.abstained and "cost" in uncosted.answer.split(".")[0], uncosted.answer[:300]
+    # The review prints its screening agreement as κ; it prints no number needed to treat anywhere.
+    assert not review2_assistant.ask("How well did the two reviewers agree when screening (kappa)?").abstained  # "κ = 0.81"
+    assert review2_assistant.ask("Which trial had the smallest NNT?").abstained
