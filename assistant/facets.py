@@ -188,9 +188,23 @@ def _sample_text(study: Study, digests: Mapping[int, Digest]) -> str:
     return f"{study.population} {abstract}"
 
 
+def tables_named(question: str) -> frozenset[str]:
+    """The review's tables a question names ("in Table 3", "Tables 1 and 2", "tables 1-3"), as
+    the tables' own labels ("Table 3")."""
+    named: set[int] = set()
+    for match in re.finditer(r"\btables?\s+(\d+(?:\s*(?:,|and|&|or|-|–|to)\s*\d+)*)", question, re.IGNORECASE):
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        if len(numbers) == 2 and re.search(r"-|–|to", match.group(1)) and numbers[0] < numbers[1] <= numbers[0] + 10:
+            numbers = list(range(numbers[0], numbers[1] + 1))
+        named.update(numbers)
+    return frozenset(f"Table {n}" for n in named)
+
+
 def _constraints(question: str, digests: Mapping[int, Digest]) -> list:
-    """Conditions on sample size, follow-up and the findings' direction that the question states."""
+    """Conditions on the table, sample size, follow-up and the findings' direction that the question states."""
     tests = []
+    if tables := tables_named(question):
+        tests.append(lambda s: bool(tables & set(s.tables)))
     question = numbers_as_digits(question)
     if _ASKS_NULL.search(question):
         tests.append(_null_or_harm)

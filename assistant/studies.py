@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from types import MappingProxyType
 
-from assistant.facets import countries_named, selecting_clause
+from assistant.facets import countries_named, selecting_clause, tables_named
 from assistant.query import ReadQuestion
 from ingest.records import Reference, StudyRecord
 from ingest.references import DOI
@@ -249,6 +249,9 @@ def structured_matches(
         strength, focus = "exact", "instruments"
     elif re.search(r"\b(questionnaires?|scales?|instruments?|measures?|inventor(y|ies))\b", question):
         focus = "instruments"
+    if (tables := tables_named(read.clean.text)) and any(r.table in tables for r in records):
+        # "the studies in Table 3": a table the review prints is a group, as a design is.
+        selected, strength = [r for r in selected if r.table in tables], strength or "group"
     specific = [test for pattern, test in _SPECIFIC_SAMPLES if re.search(pattern, question)]
     for filters, level in ((DESIGN_FILTERS, "group"), (_PROGRAM_FILTERS, "group"), (_SPECIFIC_SAMPLES, "group"),
                            (_SAMPLE_FILTERS, "loose")):

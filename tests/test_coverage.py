@@ -877,3 +877,15 @@ def test_a_statistic_asked_for_by_name_that_its_sources_never_print_is_declined(
     # The review prints its screening agreement as κ; it prints no number needed to treat anywhere.
     assert not review2_assistant.ask("How well did the two reviewers agree when screening (kappa)?").abstained  # "κ = 0.81"
     assert review2_assistant.ask("Which trial had the smallest NNT?").abstained
+
+
+def test_a_list_of_the_studies_in_a_named_table_keeps_to_that_table(assistant, review2_assistant) -> None:
+    from assistant.facets import tables_named
+
+    assert tables_named("tables 1-3 and table 5") == {"Table 1", "Table 2", "Table 3", "Table 5"}
+    table3 = {s.ref for s in assistant.model.studies if "Table 3" in s.tables}
+    answer = assistant.ask("list the studies in table 3", persona="researcher")
+    assert table3 and {c.ref for c in answer.citations} - {0} == table3, answer.answer[:300]
+    table2 = {s.ref for s in review2_assistant.model.studies if "Table 2" in s.tables}
+    cited = {c.ref for c in review2_assistant.ask("Which studies in Table 2 used the GDS-15?", persona="researcher").citations}
+    assert cited - {0} and cited - {0} <= table2
