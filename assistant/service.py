@@ -25,8 +25,8 @@ from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, stem_
 from assistant.facets import (FacetMatch, countries_named, direction_words, match_studies, numbers_as_digits,
                               places_asked_of_studies, region_words, study_tokens, worsened_studies)
 from assistant.spelling import Speller, fold
-from assistant.studies import (DESIGN_FILTERS, AuthorNames, by_first_author, closest_study, described_study, Mention, named_mentions, named_studies, points_at_one_study,
-                               points_at_several_studies, structured_matches)
+from assistant.studies import (DESIGN_FILTERS, AuthorNames, Mention, by_first_author, closest_study, described_study, first_author_surname,
+                               named_mentions, named_studies, points_at_one_study, points_at_several_studies, structured_matches)
 from assistant.retrieval_cache import retrieval_structures
 from ingest.citations import strip_markers
 from ingest.index import all_vectors, get_embeddings, open_index, passage_vectors
@@ -1309,7 +1309,7 @@ class Assistant:
         for first, second in zip(words, words[1:]):
             if len(first) < 3 or len(second) < 2 or not (first + second).isalpha():
                 continue
-            for head in dict.fromkeys((first, _stem(first), stem_of(first))):
+            for head in dict.fromkeys((first, stem_of(first))):
                 joined = tokenize(head + second)
                 if len(head + second) >= 6 and joined and joined[0] in self.retriever.vocabulary and joined[0] not in asked:
                     found.append(head + second)
@@ -1323,7 +1323,7 @@ class Assistant:
         if self._lower_surnames is None:
             forms = {}
             for reference in self.references:
-                surname = re.split(r"\s+et al\b|\s*&\s*|\s*\(", reference.label)[0].strip()
+                surname = first_author_surname(reference.label)
                 longest = max(re.findall(r"[^\W\d_]+", surname), key=len, default="")
                 if len(longest) >= 4 and not self.speller.is_english(longest) and surname.lower() != surname:
                     forms[surname.lower()] = surname
@@ -1334,7 +1334,7 @@ class Assistant:
 
     def _says_first_author(self, text: str, ref: int) -> bool:
         """The text writes the surname of the study's first author as it stands in its label."""
-        surname = re.split(r"\s+et al\b|\s*&\s*|\s*\(", self.library.label(ref))[0].strip()
+        surname = first_author_surname(self.library.label(ref))
         return len(surname) >= 3 and bool(re.search(rf"(?<![\w-]){re.escape(fold(surname))}(?![\w-])", fold(text)))
 
     def _names_a_reference(self, word: str) -> bool:

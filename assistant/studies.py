@@ -134,6 +134,11 @@ def named_mentions(question: str, names: AuthorNames) -> tuple[tuple[Mention, ..
     return tuple(found), tuple(dict.fromkeys(unknown))
 
 
+def first_author_surname(label: str) -> str:
+    """The first author's surname as a study's label writes it ("Van Hoorn" of "Van Hoorn et al. (2022)")."""
+    return re.split(r"\s+et al\b|\s*&\s*|\s*\(", label)[0].strip()
+
+
 def author_surnames(authors: str) -> list[str]:
     """The surnames of a reference-list author string ("Kirby JN, Tellegen CL, Steindl SR")."""
     names = [re.sub(r"(\s+[A-ZÀ-Þ][A-ZÀ-Þ.-]{0,4})+$", "", a.strip()) for a in re.split(r",\s*|\s*&\s*|\band\b", authors or "")]
