@@ -168,7 +168,8 @@ class Assistant:
         previous_refs, previous_focus = self._previous_refs(history) if read.is_followup else ((), ())
         retrieve_started = time.perf_counter()
         mentions, unknown_named = named_mentions(read.clean.text, self.authors)
-        named = tuple(dict.fromkeys(r for refs in self._each_named(read.clean.text, mentions) for r in refs))
+        each_named = self._each_named(read.clean.text, mentions)
+        named = tuple(dict.fromkeys(r for refs in each_named for r in refs))
         by_name = named
         meant: tuple[int, ...] = ()
         if not unknown_named and self.model is not None:
@@ -189,6 +190,11 @@ class Assistant:
             read.search_text, dense_query=_dense_query(read),
             dense_k=self.settings.retrieval.dense_k, lexical_k=self.settings.retrieval.lexical_k, boosts=boosts,
         )
+        if len(each_named) >= 2 and any(len(refs) >= 2 for refs in each_named):
+            # "How do Beaumont et al. (2016) and Yip et al. (2017) differ on ...": a name that fits two
+            # papers, among others named, means the one the search ranks first for what is asked.
+            dropped = {r for refs in each_named if len(refs) >= 2 for r in refs} - {r for refs in each_named for r in _first_found(refs, hits)}
+            named, by_name = (tuple(r for r in refs if r not in dropped) for refs in (named, by_name))
         kept = diversify(hits, max(self.settings.retrieval.top_k, 5), self.settings.retrieval.per_study_cap)
         retrieve_ms = _ms(retrieve_started)
         compose_started = time.perf_counter()
@@ -1702,6 +1708,16 @@ def _tokenizer_words(settings: Settings) -> list[str]:
 
 def _list_intro(count: int) -> str:
     return f"**{count} {'study' if count == 1 else 'studies'} in the review match:**"
+
+
+def _first_found(refs: Sequence[int], hits) -> tuple[int, ...]:
+    """Of several papers one name fits, the one whose passage the search ranks first, counting
+    only passages on one of them; all of them when the search finds none apart."""
+    for hit in hits:
+        alone = set(hit.passage.refs) & set(refs)
+        if len(alone) == 1:
+            return tuple(alone)
+    return tuple(refs)
 
 
 def _dominant_study(hits) -> tuple[int, ...]:

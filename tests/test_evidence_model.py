@@ -286,3 +286,12 @@ def test_a_possessive_name_with_a_year_names_its_study_beside_another_named_stud
     assert named_studies("What did Fulton's 2018 study find?", assistant.authors)[0] == tuple(fulton)
     cited = {c.ref for c in assistant.ask(question, persona="researcher").citations}
     assert fulton <= cited and len(beaumont & cited) == 1
+
+
+def test_a_shared_name_beside_another_study_means_the_paper_the_search_finds_for_the_topic(assistant) -> None:
+    # "Beaumont et al. (2016)" fits a survey [27] and a workshop evaluation [56]; nothing between
+    # the two names describes it, so the paper whose passages answer the topic is the one meant.
+    answer = assistant.ask("Contrast Beaumont et al. (2016) with Yip et al. (2017): is self-compassion tied to "
+                           "compassion towards others in each?", persona="researcher")
+    cited = {c.ref for c in answer.citations}
+    assert {27, 32} <= cited and 56 not in cited, answer.answer[:400]
