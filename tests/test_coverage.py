@@ -879,6 +879,12 @@ def test_a_statistic_asked_for_by_name_that_its_sources_never_print_is_declined(
     assert review2_assistant.ask("Which trial had the smallest NNT?").abstained
 
 
+def test_a_cost_is_a_sum_of_money_not_the_word_cost(assistant) -> None:
+    # The seed corpus speaks of caring's "costs" (burnout, secondary stress) but prices nothing.
+    priced = assistant.ask("Is running an MSC course for a clinic's staff cost-effective?")
+    assert priced.abstained and "cost" in priced.answer.split(".")[0], priced.answer[:300]
+
+
 def test_a_list_of_the_studies_in_a_named_table_keeps_to_that_table(assistant, review2_assistant) -> None:
     from assistant.facets import tables_named
 
