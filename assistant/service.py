@@ -208,6 +208,11 @@ class Assistant:
         if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started)) is not None:
             return each
         focus = named or meant or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
+        if not focus and not read.is_followup and history and not points_at_several_studies(read.clean.text) \
+                and not _ABOUT_ALL_STUDIES.search(read.clean.text) and (continued := self._continued_study(history, hits)):
+            # "how many took part, and which side of self-compassion explained it?" after "tell me
+            # about the Hong Kong one": no word points back, but the study just spoken of answers it.
+            focus, previous_refs = continued
         if not focus and self.model is not None and points_at_one_study(read.clean.text) and \
                 len(worse := worsened_studies(read.clean.text, self.model.studies)) == 1:
             focus = worse  # "I read a study found it made people worse - what happened?": the one trial that did
@@ -1033,6 +1038,17 @@ class Assistant:
         # after a definition, "it" is the thing defined ("Who developed it?"), not a study.
         return refs, (refs if len(set(refs)) <= 2 and earlier.route != "definition" else ())
 
+    def _continued_study(self, history: Sequence[str], hits) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """The study the conversation was about, when this question names none and that study is one
+        of the first two the search finds for it (among its first passages): the question goes on about it.
+        Returns (focus, refs the previous answer cited), or None."""
+        studies = list(dict.fromkeys(h.passage.study_ref or h.passage.refs[0] for h in hits[:_CONTINUED_WITHIN]
+                                     if h.passage.study_ref or len(h.passage.refs) == 1))[:2]
+        if not studies:
+            return None
+        refs, focus = self._previous_refs(history)
+        return (focus, refs) if len(focus) == 1 and focus[0] in studies else None
+
     def _abstain_reason(self, read: ReadQuestion, hits, unknown_named: Sequence[str], named: Sequence[int] = (),
                         by_name: Sequence[int] = ()) -> str | None:
         if unknown_named:
@@ -1708,6 +1724,9 @@ def _tokenizer_words(settings: Settings) -> list[str]:
 
 def _list_intro(count: int) -> str:
     return f"**{count} {'study' if count == 1 else 'studies'} in the review match:**"
+
+
+_CONTINUED_WITHIN = 6  # passages of the search read for the studies it finds first
 
 
 def _first_found(refs: Sequence[int], hits) -> tuple[int, ...]:

@@ -623,3 +623,15 @@ def test_a_lead_citing_nothing_is_followed_by_its_example(assistant) -> None:
     # The general sentence, then the example that gives its evidence, with its reference.
     assert "barriers" in lines[0] and "selfish" in answer.answer, answer.answer[:600]
     assert barton in [c.ref for c in answer.citations]
+
+
+def test_a_question_on_the_study_just_spoken_of_stays_with_it_without_pointing_back(assistant):
+    # No "it" or "that study", but the Hong Kong survey [32] is what the search finds first for it.
+    history = ["Tell me about the survey of therapists in Hong Kong."]
+    answer = assistant.ask("what sample size, and which part of self-compassion carried the link from mindfulness to "
+                           "secondary traumatic stress?", history=history, persona="researcher")
+    assert {c.ref for c in answer.citations} == {32} and answer.answer.startswith("**Yip et al. (2017)** [32]"), answer.answer[:300]
+    # A question about all the studies is not about the one just spoken of.
+    overall = assistant.ask("How many professionals took part across all the included studies?", history=history,
+                            persona="researcher")
+    assert 32 not in {c.ref for c in overall.citations[:1]}, overall.answer[:300]
