@@ -285,6 +285,32 @@ def numbers_as_digits(text: str) -> str:
     return re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(1).lower()], text, flags=re.I)
 
 
+# A span of time as studies print it ("12-month", "six months", "a year", "24 weeks").
+_SPAN = re.compile(r"\b(\d+(?:\.\d+)?|an?)[\s-]*(weeks?|months?|years?)\b", re.IGNORECASE)
+_WEEKS_PER = {"week": 1.0, "month": 52 / 12, "year": 52.0}
+# What asks how long after the programme something was measured or lasted.
+_FOLLOW_UP_CUE = re.compile(r"\bfollow(ed)?[\s-]?ups?\b|\blater\b|\bafter(wards?)?\b|\blast(ed|ing)?\b|\bhold\b|"
+                            r"\b(maintain|persist|sustain|stick|kept)\w*", re.IGNORECASE)
+
+
+def spans_in_weeks(text: str) -> set[int]:
+    """Every span of time the text states, in whole weeks (twelve months and a year are 52)."""
+    return {round((1.0 if m.group(1).lower() in ("a", "an") else float(m.group(1))) * _WEEKS_PER[m.group(2).lower().rstrip("s")])
+            for m in _SPAN.finditer(numbers_as_digits(text))}
+
+
+def follow_up_spans(question: str) -> dict[int, str]:
+    """The spans a question asks a follow-up at ("the 12-month follow-up", "a year later",
+    "did it last six months after?"), in weeks, each with its words: a span beside a follow-up word."""
+    text = numbers_as_digits(question)
+    found: dict[int, str] = {}
+    for m in _SPAN.finditer(text):
+        if _FOLLOW_UP_CUE.search(text[max(0, m.start() - 25):m.end() + 25]):
+            count, unit = m.group(1), m.group(2).lower().rstrip("s")
+            found.update({weeks: f"{count} {unit}{'' if count.lower() in ('1', 'a', 'an') else 's'}" for weeks in spans_in_weeks(m.group(0))})
+    return found
+
+
 def _phrases(text: str) -> list[tuple[str, ...]]:
     """The question's content phrases: runs of words between punctuation, function words and
     framing words ("nursing homes", "long-term care", "assisted living"), each as its tokens.

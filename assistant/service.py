@@ -22,7 +22,7 @@ from assistant.query import (HELP_TEXT, ReadQuestion, asks_summary, WordLists, _
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, stem_of, tokenize
-from assistant.facets import (FacetMatch, countries_named, direction_words, match_studies, numbers_as_digits,
+from assistant.facets import (FacetMatch, countries_named, direction_words, follow_up_spans, match_studies, numbers_as_digits, spans_in_weeks,
                               places_asked_of_studies, region_words, study_tokens, worsened_studies)
 from assistant.spelling import Speller, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, Mention, by_first_author, closest_study, described_study, first_author_surname,
@@ -1117,17 +1117,31 @@ class Assistant:
 
     def _unreported_statistic(self, read: ReadQuestion, named: Sequence[int]) -> str | None:
         """A statistic the question asks for by name ("what number needed to treat did they
-        report?", "Cronbach's alpha") that its sources never print: the passages on the studies
-        it names, or else the whole corpus. Any other wording of a question stays answerable."""
+        report?", "Cronbach's alpha"), or a follow-up at a time ("the 12-month follow-up"), that its
+        sources never print: the passages on the studies it names; the review's own text for a
+        question about all its studies; or else the whole corpus. Any other wording stays answerable."""
         asked = [(name, printed) for name, asks, printed in self.words.statistics if asks.search(read.clean.text)]
-        if not asked:
+        if not asked and not follow_up_spans(read.clean.text):
             return None
-        texts = ([p.text for p in self.retriever.passages if set(p.refs) & set(named) or p.study_ref in named]
-                 if named else [self._corpus_text()])
+        sources = "The review and the abstracts it cites report"
+        if named:
+            texts = [p.text for p in self.retriever.passages if set(p.refs) & set(named) or p.study_ref in named]
+        elif _ABOUT_ALL_STUDIES.search(read.clean.text):
+            sources = "The review itself reports"
+            # "the pooled correlation across all the studies": the review's own synthesis, not a cited meta-analysis.
+            texts = [p.text for p in self.retriever.passages if p.source == "review" and p.kind != "reference"]
+        else:
+            texts = [self._corpus_text()]
+        whom = f" for {' or '.join(self.library.label(r) for r in named[:3])}" if named else ""
         for name, printed in asked:
             if not any(printed.search(text) for text in texts):
-                whom = f" for {' or '.join(self.library.label(r) for r in named[:3])}" if named else ""
-                return f"The review and the abstracts it cites report no {name}{whom}, so I cannot give one."
+                return f"{sources} no {name}{whom}, so I cannot give one."
+        if (spans := follow_up_spans(read.clean.text)) and not any(
+                abs(asked - stated) <= max(1, 0.1 * asked) for stated in {w for text in texts for w in spans_in_weeks(text)} for asked in spans):
+            # Within a tenth: "a 12-week follow-up" is how one asker says the study's "3-month follow-up".
+            # "the 12-month follow-up of the Zhou trial": a time the sources never state was never measured there.
+            return (f"{sources} no follow-up at {' or '.join(spans.values())}{whom}, "
+                    "so I cannot say what it showed.")
         return None
 
     def _outside_ages(self, question: str) -> str | None:
@@ -1682,7 +1696,7 @@ _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\
 _ASKS_AIM = re.compile(r"\b(aims?|aimed|purpose|goals?|why (did|was|were)|rationale|background|motivat\w*|set out)\b", re.IGNORECASE)
 # The included studies taken together: their totals are the review's own numbers.
 _ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined|all (the )?(included )?(studies|trials) together|"
-                                r"across (all )?(the )?(included )?(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",
+                                r"across (all )?(the |their |its )?([\w-]+ ){0,2}(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",
                                 re.IGNORECASE)
 _THE_REVIEW_ITSELF = re.compile(r"\b(the|this) review(?! of)\b(?!\s+(?:cites?|cited|says?|finds?|found|includes?|included))", re.IGNORECASE)
 _SPANNING = re.compile(r"\b(rang(ed|ing|es?) (from|between)|median|on average|averag(e|ed) (of|across))\b", re.IGNORECASE)

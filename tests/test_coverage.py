@@ -895,3 +895,25 @@ def test_a_list_of_the_studies_in_a_named_table_keeps_to_that_table(assistant, r
     table2 = {s.ref for s in review2_assistant.model.studies if "Table 2" in s.tables}
     cited = {c.ref for c in review2_assistant.ask("Which studies in Table 2 used the GDS-15?", persona="researcher").citations}
     assert cited - {0} and cited - {0} <= table2
+
+
+def test_a_follow_up_at_a_time_its_study_never_reports_is_declined(review2_assistant) -> None:
+    from assistant.facets import follow_up_spans, spans_in_weeks
+
+    assert follow_up_spans("what were the 12-month follow-up results?") == {52: "12 months"}
+    assert follow_up_spans("did it hold up a year later?") == {52: "a year"} and not follow_up_spans("a 12-week programme")
+    assert spans_in_weeks("six months after the programme ended") == {26}
+    # The tai chi trial [26] states no follow-up at all; the Irish walking trial [18] states one at six months.
+    unmeasured = review2_assistant.ask("Zhou et al.'s tai chi trial: were the gains still there at a one-year follow-up?")
+    assert unmeasured.abstained and "follow-up at 1 year" in unmeasured.answer, unmeasured.answer[:300]
+    measured = review2_assistant.ask("Did the walking benefit in Brannigan et al. last to the six-month follow-up?")
+    assert not measured.abstained and 18 in {c.ref for c in measured.citations}, measured.answer[:300]
+
+
+def test_a_pooled_estimate_is_declined_for_a_review_that_pools_nothing_but_given_for_a_meta_analysis(assistant) -> None:
+    pooled = assistant.ask("What pooled correlation between self-compassion and burnout comes out across all the studies?")
+    assert pooled.abstained and pooled.answer.startswith("The review itself reports no pooled"), pooled.answer[:300]
+    # A cited meta-analysis prints its pooled effects as g values.
+    meta = assistant.ask("Wilson et al. 2019: what pooled g did self-compassion related therapies reach for anxiety?")
+    assert not meta.abstained and "0.46" in meta.answer, meta.answer[:300]
+
