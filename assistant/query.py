@@ -304,6 +304,10 @@ _COMPARATOR = re.compile(
 # "The difference between X and Y", "compare X and Y".
 _BETWEEN = re.compile(r"\b(?:between|comparing|compare|contrast|both)\s+(?P<left>.+?)\s+(?:and|with|to|against|vs\.?|versus)\s+(?P<right>.+)",
                       re.IGNORECASE)
+# "Why do the South African cohort and the Danish trial seem to disagree?": two things joined
+# by "and", then said to differ.
+_BOTH_DIFFER = re.compile(r"(?P<left>[^?.!;]+?)\s+and\s+(?P<right>[^?.!;]+?)\s+(?:(?:seems?|appears?) to\s+)?"
+                          r"(?:disagree|differ|conflict|contradict|clash)(?:s|ed)?\b(?!\s+(?:with|from)\b)", re.IGNORECASE)
 # "Walking at home or the stretchy bands - which did more for mood?": two things offered as
 # alternatives, when the question asks which of them did more, better or best.
 _EITHER = re.compile(r"(?P<left>[^,;:?.!]+?)\s+or\s+(?P<right>[^,;:?.!]+)", re.IGNORECASE)
@@ -321,8 +325,11 @@ def comparison_sides(question: str) -> tuple[str, str] | None:
     boundary; words both sides share are the question's topic, not a side."""
     between = _BETWEEN.search(question)
     either = _EITHER.search(question) if _WHICH_MORE.search(question) else None
+    differ = _BOTH_DIFFER.search(question)
     if between:
         left, right = between.group("left"), between.group("right")
+    elif differ and _CLAUSE.split(differ.group("left"))[-1].strip() and _CLAUSE.split(differ.group("right"))[0].strip():
+        left, right = differ.group("left"), differ.group("right")
     elif either and not _COMPARATOR.search(question):
         left, right = either.group("left"), either.group("right")
     else:

@@ -515,6 +515,9 @@ def test_the_two_sides_of_a_comparison_are_read_however_it_is_worded():
     assert comparison_sides("What's the difference between self-compassion and self-esteem?") == (
         "self-compassion", "self-esteem")
     assert comparison_sides("Does self-compassion reduce burnout?") is None
+    # Two things joined by "and", then said to differ.
+    assert comparison_sides("Why do the Hong Kong survey and the Australian survey seem to disagree on burnout?") == (
+        "the Hong Kong survey", "the Australian survey")
     # "Which works better" asks which option, not for a list of works.
     assert classify_route("group classes or home exercise, which works better?") != "list"
     assert classify_route("Which works are cited for burnout in trainees?") == "list"

@@ -917,3 +917,9 @@ def test_a_pooled_estimate_is_declined_for_a_review_that_pools_nothing_but_given
     meta = assistant.ask("Wilson et al. 2019: what pooled g did self-compassion related therapies reach for anxiety?")
     assert not meta.abstained and "0.46" in meta.answer, meta.answer[:300]
 
+
+def test_two_studies_said_to_disagree_are_each_answered(review2_assistant) -> None:
+    # "A and B seem to conflict": each side describes its own study, and both are cited.
+    answer = review2_assistant.ask("Why do the nursing-home strength and balance trial and the chair yoga trial in "
+                                   "long-term care seem to conflict?")
+    assert {25, 28} <= {c.ref for c in answer.citations}, answer.answer[:300]
