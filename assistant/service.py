@@ -346,7 +346,8 @@ class Assistant:
             return compose(read, lead, points, [], self.library)
         refs = self._listed_refs(read, claims, focus, previous_refs)
         intro = _list_intro(len(refs))
-        side_by_side = not refs and 2 <= len(focus) <= 4 and self._names_each(read.clean.text, focus)
+        side_by_side = (not refs and 2 <= len(focus) <= 4 and self._names_each(read.clean.text, focus)
+                        and sum(1 for r in focus if self._is_study(r)) >= 2)
         if side_by_side:
             # Two or more studies named together are compared: each gets its own line, side by side.
             refs = [(r, "findings") for r in focus if self._is_study(r)]
@@ -383,7 +384,7 @@ class Assistant:
         own_floor = floor * 0.7 if _ABOUT_REVIEW.search(read.clean.text) and not focus else floor
         # A question about the review's own work may take more of its own sentences (no extra sources).
         points = [c for c in chosen[1:] if c.score >= (own_floor if not c.refs else floor)]
-        if lead and lead.refs and read.route in ("fact", "numeric") and not points_at_several_studies(read.clean.text):
+        if lead and lead.refs and read.route in ("fact", "numeric") and len(focus) < 2 and not points_at_several_studies(read.clean.text):
             # A pointed question is about one study: other studies only when they score nearly as well.
             points = [c for c in points if set(c.refs) <= set(lead.refs) or c.score >= lead.score * 0.95]
         if lead and lead.refs and (focus or all(set(c.refs) <= set(lead.refs) for c in points)):
@@ -392,6 +393,13 @@ class Assistant:
             points = same + [c for c in points if c not in same]
             wanted = limit
         points = points[:wanted]
+        if len(focus) >= 2 and lead is not None and self._names_each(read.clean.text, focus):
+            # Works named together ("Boellinghaus 2014, Bibeau 2016, Rudaz 2017: what did each
+            # conclude?") each get their best sentence, in place of the lead's later details.
+            missing = [best for ref in focus if not any(ref in c.refs for c in [lead, *points])
+                       and (best := next((c for c in claims if ref in c.refs), None)) is not None]
+            kept = [c for c in points if not (set(c.refs) <= set(lead.refs))] + [c for c in points if set(c.refs) <= set(lead.refs)]
+            points = [c for c in points if c in kept[:max(0, wanted - len(missing))]] + missing
         if self.settings.answer.review_section_plans:
             points = self._with_enumerations(lead, points)
         if lead is not None:
@@ -887,6 +895,10 @@ class Assistant:
             narrowed = [r.ref for r in match.records if r.ref in earlier] if match.strength else earlier
             return [(r, match.focus) for r in (narrowed or earlier)[:10]]
         if read.route != "list" and (focus or read.route not in ("overview", "effect", "contrast")):
+            return []
+        if not focus and _ABOUT_REVIEW.search(read.clean.text) and not points_at_several_studies(read.clean.text) \
+                and not points_at_one_study(read.clean.text):
+            # "Which depression scales did the review accept?": things the review itself names, not studies.
             return []
         if len(focus) == 1 and not read.is_followup:
             # "Smith's study: which questionnaires?" asks about that study, not for a list (a
@@ -1691,7 +1703,7 @@ _WHOLE_REVIEW = re.compile(r"\b(whole|entire|full) (review|paper|article)\b|\b(r
 # A criterion that shut studies out, not a limitation's guess that the search "may have excluded" some.
 _EXCLUDES = re.compile(r"(?<!may have )(?<!might have )(?<!could have )\bexclu(?:ded|sion|ding|de)\b|\bnot eligible\b|\bineligible\b|"
                        r"\bwere not included\b", re.IGNORECASE)
-_ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\b(allowed|permitted|accepted)\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)
+_ASKS_SELECTION = re.compile(r"\bexclu|\beligib|\bcriteri|\bscreen|\bselect|\binclusion\b|\b(allow|permit|accept)(s|ed)?\b|\bwhy (were|was)\b.*\b(left out|dropped|removed)", re.IGNORECASE)
 _ABOUT_REVIEW = re.compile(r"\b(the|this) review\b|\bthe (review's )?authors\b|\breview(ers)? (conclude|recommend|say|call)", re.IGNORECASE)
 _ASKS_AIM = re.compile(r"\b(aims?|aimed|purpose|goals?|why (did|was|were)|rationale|background|motivat\w*|set out)\b", re.IGNORECASE)
 # The included studies taken together: their totals are the review's own numbers.

@@ -123,6 +123,8 @@ def named_mentions(question: str, names: AuthorNames) -> tuple[tuple[Mention, ..
             more = _MORE_YEARS.match(question, match.end()).group(0)
             years = {int(year), *(int(y) for y in re.findall(r"(?:19|20)\d{2}", more))}
             candidates = [r for r in candidates if r.year in years]
+        if match.group("second") and (led := [r for r in candidates if r in names.first.get(fold(name), ())]):
+            candidates = led  # "Neff & Germer 2013" is Neff's paper of that year, not Germer & Neff's
         if candidates:
             found.append(Mention(tuple(r.ref for r in candidates), match.start(), match.end(),
                                  possessive=bool(possessive and not (match.group("etal") or match.group("second") or year))))

@@ -923,3 +923,11 @@ def test_two_studies_said_to_disagree_are_each_answered(review2_assistant) -> No
     answer = review2_assistant.ask("Why do the nursing-home strength and balance trial and the chair yoga trial in "
                                    "long-term care seem to conflict?")
     assert {25, 28} <= {c.ref for c in answer.citations}, answer.answer[:300]
+
+
+def test_a_list_of_what_the_review_itself_names_comes_from_its_own_sentence(review2_assistant) -> None:
+    # Scales, not studies: the review's sentence naming them cites the works behind each scale.
+    # "allow" asks about the selection, so it is no topic the review excluded.
+    answer = review2_assistant.ask("Which rating scales for depression did the authors of the review allow?")
+    assert not answer.abstained and {11, 12, 13, 14} <= {c.ref for c in answer.citations}, answer.answer[:300]
+

@@ -132,6 +132,19 @@ def test_a_region_takes_the_studies_whose_country_lies_in_it(review2) -> None:
     assert _region_condition("any studies from Africa?", digests) is not None
 
 
+def test_two_authors_named_in_order_name_the_paper_they_lead() -> None:
+    from ingest.records import Reference
+
+    # Two papers of one year by the same pair, in either order: the order written is the order printed.
+    references = [Reference(ref=n, authors=a, label=f"{a.split()[0]} & {a.split()[2]} (2013)", year=2013, title="t",
+                            journal="j", doi=None, doi_truncated=False, text="x")
+                  for n, a in ((1, "Moreau A, Li B"), (2, "Li B, Moreau A"))]
+    names = AuthorNames.of(references)
+    assert named_studies("What did Moreau & Li 2013 find?", names)[0] == (1,)
+    assert named_studies("What did Li and Moreau (2013) find?", names)[0] == (2,)
+    assert set(named_studies("What did Moreau et al. find?", names)[0]) == {1}
+
+
 def test_one_author_named_with_two_years_names_both_studies() -> None:
     from ingest.records import Reference
 
@@ -295,3 +308,10 @@ def test_a_shared_name_beside_another_study_means_the_paper_the_search_finds_for
                            "compassion towards others in each?", persona="researcher")
     cited = {c.ref for c in answer.citations}
     assert {27, 32} <= cited and 56 not in cited, answer.answer[:400]
+
+
+def test_works_named_together_each_get_their_own_sentence(assistant) -> None:
+    # Two earlier reviews, neither an included study: each named work is answered, not only the first found.
+    answer = assistant.ask("Earlier reviews by Boellinghaus (2014) and Bibeau (2016): what did each one conclude?",
+                           persona="researcher")
+    assert {18, 19} <= {c.ref for c in answer.citations}, answer.answer[:400]
