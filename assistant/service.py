@@ -1066,7 +1066,7 @@ class Assistant:
         if unknown_named:
             return (f"The review does not cite any study by {', '.join(unknown_named)}, so I cannot say what it found; "
                     "I will not guess.")
-        if reason := self._unreported_statistic(read, named):
+        if reason := self._unreported_statistic(read, named, by_name):
             return reason
         if self._asks_whole_review(read):
             return None  # "what's the bottom line?" is answered from the review's conclusions
@@ -1127,7 +1127,7 @@ class Assistant:
                     "so I cannot answer it from them.")
         return None
 
-    def _unreported_statistic(self, read: ReadQuestion, named: Sequence[int]) -> str | None:
+    def _unreported_statistic(self, read: ReadQuestion, named: Sequence[int], by_name: Sequence[int] = ()) -> str | None:
         """A statistic the question asks for by name ("what number needed to treat did they
         report?", "Cronbach's alpha"), or a follow-up at a time ("the 12-month follow-up"), that its
         sources never print: the passages on the studies it names; the review's own text for a
@@ -1144,7 +1144,9 @@ class Assistant:
             texts = [p.text for p in self.retriever.passages if p.source == "review" and p.kind != "reference"]
         else:
             texts = [self._corpus_text()]
-        whom = f" for {' or '.join(self.library.label(r) for r in named[:3])}" if named else ""
+        # Only a study the asker named is named back; one found by its description may be a near miss.
+        shown = [r for r in named if r in by_name]
+        whom = f" for {' or '.join(self.library.label(r) for r in shown[:3])}" if shown else ""
         for name, printed in asked:
             if not any(printed.search(text) for text in texts):
                 return f"{sources} no {name}{whom}, so I cannot give one."

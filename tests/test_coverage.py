@@ -931,3 +931,10 @@ def test_a_list_of_what_the_review_itself_names_comes_from_its_own_sentence(revi
     answer = review2_assistant.ask("Which rating scales for depression did the authors of the review allow?")
     assert not answer.abstained and {11, 12, 13, 14} <= {c.ref for c in answer.citations}, answer.answer[:300]
 
+
+def test_a_cut_off_score_is_declined_where_no_source_prints_one(assistant, review2_assistant) -> None:
+    # The seed corpus prints no score thresholds; review2's cohort prints "PHQ-9 ≥10" and "a score of 10 or more".
+    seed = assistant.ask("What cut-off on the Self-Compassion Scale marks low self-compassion?")
+    assert seed.abstained and "cut-off score" in seed.answer.split(".")[0], seed.answer[:300]
+    cohort = review2_assistant.ask("What PHQ-9 cut-off defined depression in Mokoena et al.?")
+    assert not cohort.abstained and "10 or more" in cohort.answer, cohort.answer[:300]
