@@ -205,6 +205,10 @@ class Assistant:
                 text = "\n\n".join([*read.clean.notes, text])
             return self._answer(id, read, text, [], kept, True, None, started, retrieve_ms, compose_started)
         parts = question_parts(read.clean.text, self._has_topic)
+        if read.is_followup and len(pointing := question_parts(read.clean.text, _points_back)) > len(parts):
+            # In a conversation, "how many were in it? and did their burnout go down?" is two whole
+            # questions, each pointing at what was said; a part that does not point would lose it.
+            parts = pointing
         if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started)) is not None:
             return each
         focus = named or meant or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
@@ -1256,8 +1260,8 @@ class Assistant:
     def _excluded_topic(self, read: ReadQuestion) -> str | None:
         """A topic of the question that the review names only to exclude it ("studies were
         excluded if they focused on people with dementia"): the review has no evidence on it by design."""
-        if _ASKS_SELECTION.search(read.clean.text):
-            return None  # a question about the selection itself is answered from those sentences
+        if _ASKS_SELECTION.search(read.context or read.clean.text):
+            return None  # a question about the selection itself (or following one) is answered from those sentences
         understood = self._understood(read.clean.text)
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
             tokens = [t for t in tokenize(word) if t not in self.words.framing and t in self.known_words]
@@ -1269,7 +1273,8 @@ class Assistant:
                 continue  # a word of many passages is no topic the criteria shut out
             holding = [text for index, _ in found for sentence in self.retriever.passages[index].sentences
                        if token in tokenize(text := strip_markers(sentence.text))]
-            if holding and all(_EXCLUDES.search(sentence) for sentence in holding):
+            if holding and all(_EXCLUDES.search(sentence) for sentence in holding) and \
+                    self.meaning_carried(read.clean.text, [word]) >= self.settings.answer.excluded_meaning_min:
                 # The clause that names it, not a whole list of criteria.
                 clause = next(c for c in re.split(r";\s*", holding[0]) if token in tokenize(c)).strip()
                 shown = clause if clause == holding[0].strip() else f"…{clause}…"

@@ -638,3 +638,12 @@ def test_a_question_on_the_study_just_spoken_of_stays_with_it_without_pointing_b
     overall = assistant.ask("How many professionals took part across all the included studies?", history=history,
                             persona="researcher")
     assert 32 not in {c.ref for c in overall.citations[:1]}, overall.answer[:300]
+
+
+def test_a_follow_up_of_two_questions_pointing_back_answers_each(assistant):
+    # "how many were in it? and did their burnout actually drop?": two whole questions about the
+    # study just spoken of (Compassion Cultivation Training [58]); the second is answered too.
+    answer = assistant.ask("how many were in it? and did their burnout actually drop?", persona="therapist",
+                           history=["Was there a study of health-care workers doing Compassion Cultivation Training?"])
+    assert {c.ref for c in answer.citations} == {58} and "62" in answer.answer, answer.answer[:300]
+    assert "floor" in answer.answer, answer.answer  # burnout did not change, perhaps a floor effect

@@ -29,6 +29,21 @@ def test_a_population_the_review_excluded_is_declined_with_its_criterion(review2
     answer = review2_assistant.ask("Is exercise safe and effective for older adults with bipolar disorder?")
     assert answer.abstained and not answer.citations
     assert "excluded" in answer.answer and "bipolar disorder" in answer.answer  # quotes the criterion
+    # Long and conversational, the excluded population still declines it.
+    carer = review2_assistant.ask("my client's husband has dementia and she looks after him full time; "
+                                  "would a walking group help him feel less low?")
+    assert carer.abstained and "dementia" in carer.answer, carer.answer[:300]
+
+
+def test_a_verb_that_stands_only_in_a_criterion_is_no_excluded_topic(assistant, review2_assistant) -> None:
+    # "administered" and "allow" stand only in the seed review's criteria, but carry no topic of the question.
+    schedule = assistant.ask("In the Compassion Cultivation Training study of health-care workers, when were the "
+                             "questionnaires administered?", persona="researcher")
+    assert not schedule.abstained and 58 in {c.ref for c in schedule.citations}, schedule.answer[:300]
+    # A question that follows one on the selection is about the selection too.
+    counted = review2_assistant.ask("and were conference abstracts counted?",
+                                    history=["Which publication languages did the inclusion criteria allow?"])
+    assert not counted.abstained, counted.answer[:300]
 
 
 def test_a_decade_none_of_the_studies_comes_from_is_declined_with_their_years(review2_assistant) -> None:
@@ -938,3 +953,4 @@ def test_a_cut_off_score_is_declined_where_no_source_prints_one(assistant, revie
     assert seed.abstained and "cut-off score" in seed.answer.split(".")[0], seed.answer[:300]
     cohort = review2_assistant.ask("What PHQ-9 cut-off defined depression in Mokoena et al.?")
     assert not cohort.abstained and "10 or more" in cohort.answer, cohort.answer[:300]
+
