@@ -1091,6 +1091,11 @@ class Assistant:
         # named by a word it never uses, is a kind it has no evidence on, however close in meaning.
         # So is an abbreviation it never uses ("BMI", "HRV"): a measure or method it has nothing on.
         # So is a group of people it never names, asked about as the people studied ("in veterinarians").
+        # So is a measure named by a word it never uses ("the Beck Depression Inventory").
+        measures = {word.lower(): name for name in map(_measure_name, _NAMED_MEASURE.findall(read.clean.text))
+                    for word in re.findall(r"[\w'’-]+", name)}
+        if named_measure := next((measures[w] for w in unknown if w in measures), None):
+            return f"The review and the abstracts it cites never mention the {named_measure}, so I cannot answer this from them."
         if kinds := [w for w in unknown if self._names_a_kind(w) or _studied_people(w, read.clean.text) or
                      (w in {a.lower() for a in written_acronyms(read.clean.text)} and w not in self._spelled_out_initials())]:
             written = {w.lower(): w for w in re.findall(r"[\w'’-]+", read.clean.text)}
@@ -1156,8 +1161,8 @@ class Assistant:
                 return f"{sources} no {name}{whom}, so I cannot give one."
         if (spans := follow_up_spans(read.clean.text)) and not any(
                 abs(asked - stated) <= max(1, 0.1 * asked) for stated in {w for text in texts for w in spans_in_weeks(text)} for asked in spans):
-            # Within a tenth: "a 12-week follow-up" is how one asker says the study's "3-month follow-up".
-            # "the 12-month follow-up of the Zhou trial": a time the sources never state was never measured there.
+            # "The 12-month follow-up of the Zhou trial": a time the sources never state was never
+            # measured there. Within a tenth, "a 12-week follow-up" is how one asker says "3-month".
             return (f"{sources} no follow-up at {' or '.join(spans.values())}{whom}, "
                     "so I cannot say what it showed.")
         return None
@@ -1573,6 +1578,8 @@ _ASKS_KIND = (
 # A number and the words it leads ("6-minute walk test" as the corpus may spell "six-minute walk test").
 _NUMBER_LED = re.compile(r"\b(\d{1,3})[\s-]+([a-z]+(?:[\s-]+[a-z]+){1,3})", re.IGNORECASE)
 # A name in title case: two to six capitalised words, "of", "and", "for", "the" or "&" between them.
+# A measure named in title case: capitalised words ending in what a questionnaire is called.
+_NAMED_MEASURE = re.compile(r"\b(?:[A-Z][\w'’-]*\s+){1,5}(?:Inventory|Scale|Questionnaire|Index|Checklist|Test|Interview|Schedule)\b")
 _TITLE_RUN = re.compile(r"\b[A-Z][\w'’]*(?:[\s-]+(?:(?:of|and|for|the|in|on|&)\s+)?[A-Z][\w'’]*){1,5}")
 
 
@@ -1760,6 +1767,14 @@ def _list_intro(count: int) -> str:
 
 
 _CONTINUED_WITHIN = 6  # passages of the search read for the studies it finds first
+
+
+def _measure_name(found: str) -> str:
+    """A measure's name without the question's words before it ("Did Beck Depression Inventory")."""
+    words = found.split()
+    while len(words) > 2 and words[0].lower() in STOPWORDS:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _first_found(refs: Sequence[int], hits) -> tuple[int, ...]:

@@ -954,3 +954,9 @@ def test_a_cut_off_score_is_declined_where_no_source_prints_one(assistant, revie
     cohort = review2_assistant.ask("What PHQ-9 cut-off defined depression in Mokoena et al.?")
     assert not cohort.abstained and "10 or more" in cohort.answer, cohort.answer[:300]
 
+
+def test_a_measure_named_by_a_word_the_corpus_never_uses_is_declined_by_its_name(assistant, review2_assistant) -> None:
+    beck = review2_assistant.ask("Did the yoga trials use the Beck Depression Inventory?")
+    assert beck.abstained and "Beck Depression Inventory" in beck.answer.split(".")[0], beck.answer[:300]
+    assert not review2_assistant.ask("Did any trial use the Geriatric Depression Scale?").abstained
+    assert not assistant.ask("Which studies used the Maslach Burnout Inventory?").abstained
