@@ -960,3 +960,14 @@ def test_a_measure_named_by_a_word_the_corpus_never_uses_is_declined_by_its_name
     assert beck.abstained and "Beck Depression Inventory" in beck.answer.split(".")[0], beck.answer[:300]
     assert not review2_assistant.ask("Did any trial use the Geriatric Depression Scale?").abstained
     assert not assistant.ask("Which studies used the Maslach Burnout Inventory?").abstained
+
+
+def test_a_response_rate_or_a_split_by_sex_never_printed_for_the_named_study_is_declined(assistant, review2_assistant) -> None:
+    survey = assistant.ask("What response rate did the McCade et al. survey get?")
+    assert survey.abstained and "response rate" in survey.answer.split(".")[0], survey.answer[:300]
+    # Review2's dose trial prints its HAM-D response rates; that is no survey's, but it is printed.
+    assert not review2_assistant.ask("What were the HAM-D response rates in Silvestri et al.?").abstained
+    women = review2_assistant.ask("What share of Rocha et al.'s participants were women?")
+    assert women.abstained and "sex" in women.answer.split(".")[0], women.answer[:300]
+    interviewed = review2_assistant.ask("How many men and women did McAllister et al. interview?")
+    assert not interviewed.abstained and "15 women" in interviewed.answer, interviewed.answer[:300]
