@@ -344,6 +344,11 @@ _ASKED_COLUMNS = (
 _PLACE_COLUMN = re.compile(r"country|setting|location", re.I)
 
 
+def asks_for_places(question: str) -> bool:
+    """The question asks where, naming no place ("which countries were the studies done in?")."""
+    return bool(_ASKS_PLACE.search(question)) and not places_asked_of_studies(question)
+
+
 def asks_where(question: str) -> bool:
     """The question asks where studies were done: by naming a place ("which studies were done in
     Asia?") or by asking for it ("with country and N")."""

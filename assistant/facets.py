@@ -85,6 +85,11 @@ def _regions() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
     return regions
 
 
+def places_named(text: str) -> int:
+    """How many countries and world regions the text names."""
+    return len(countries_named(text)) + sum(1 for asked, _ in _regions().values() if asked.search(text))
+
+
 def names_a_place(text: str) -> bool:
     """The text names a country or a world region ("twelve were carried out in Europe")."""
     return bool(countries_named(text)) or any(asked.search(text) for asked, _ in _regions().values())

@@ -9,11 +9,12 @@ import time
 from dataclasses import replace
 
 import numpy as np
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 
-from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, cited_groups, claim_from_sentence, compose,
+from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library, asks_for_places, cited_groups, claim_from_sentence, compose,
                                design_as_printed, evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
                                table_quote)
 from assistant.persona import PERSONAS, reads_as_english
@@ -22,7 +23,7 @@ from assistant.query import (HELP_TEXT, ReadQuestion, asks_summary, WordLists, _
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, stem_of, tokenize
-from assistant.facets import (FacetMatch, countries_named, direction_words, follow_up_spans, match_studies, numbers_as_digits, spans_in_weeks,
+from assistant.facets import (FacetMatch, countries_named, direction_words, follow_up_spans, match_studies, numbers_as_digits, places_named, spans_in_weeks,
                               places_asked_of_studies, region_words, study_tokens, worsened_studies)
 from assistant.spelling import Speller, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, Mention, by_first_author, closest_study, described_study, first_author_surname,
@@ -209,6 +210,8 @@ class Assistant:
             # In a conversation, "how many were in it? and did their burnout go down?" is two whole
             # questions, each pointing at what was said; a part that does not point would lose it.
             parts = pointing
+        if len(parts) >= 2 and comparison_sides(read.clean.text) and not any(comparison_sides(p) for p in parts):
+            parts = [read.clean.text]  # "the stepping game or a walking group? which did better?": one comparison across parts
         if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started)) is not None:
             return each
         focus = named or meant or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
@@ -349,6 +352,18 @@ class Assistant:
             lead, points = section
             return compose(read, lead, points, [], self.library)
         refs = self._listed_refs(read, claims, focus, previous_refs)
+        if not refs and not focus and read.route != "numeric" and (points_at_several_studies(read.clean.text) or read.route == "list") \
+                and asks_for_places(read.clean.text) and (by_place := self._by_country()):
+            # "Which countries were the studies done in?": every included study whose sources name
+            # its country, grouped, with how many name none.
+            opening, lines = by_place
+            lines = [self._study_line(r, claims, "findings", read.clean.text) for r in lines]
+            # The review's own sentence on where its studies were done (naming several places), if
+            # it has one, says it first.
+            lead = next((c for c in claims[:15] if len(c.refs) != 1 and not c.passage_id.startswith("table:")
+                         and places_named(c.text) >= 2), None)
+            return compose(read, lead, [], [], self.library, study_lines=lines, opening=opening,
+                           intro=f"**Studies by country ({len(lines)}):**")
         intro = _list_intro(len(refs))
         side_by_side = (not refs and 2 <= len(focus) <= 4 and self._names_each(read.clean.text, focus)
                         and sum(1 for r in focus if self._is_study(r)) >= 2)
@@ -1261,6 +1276,25 @@ class Assistant:
             named = "\n".join([self._corpus_text(), *self._samples.values(), *(r.title for r in self.references if r.title)])
             self._places = (known, named)
         return self._places
+
+    def _by_country(self) -> tuple[str, list[int]] | None:
+        """The countries of the included studies, as their sources name them: a line counting
+        the studies of each, and the studies in that order; None when no source names one."""
+        known = self._study_places()[0]
+        included = [r for r in known if self._is_included(r)]
+        named = Counter(place for r in included for place in known[r])
+        # A study whose sources name two places ("Scotland", "United Kingdom") counts under the one
+        # the other studies share, so each study counts once.
+        country = {r: max(known[r], key=lambda place: (named[place], place)) for r in included if known[r]}
+        placed = sorted(country, key=lambda r: (country[r], self.library.label(r)))
+        if not placed:
+            return None
+        counts = Counter(country[r] for r in placed)
+        shown = "; ".join(f"{country} ({n})" for country, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        unnamed = len(included) - len(placed)
+        rest = f" Their sources name no country for the other {unnamed}." if unnamed else ""
+        return (f"**{len(placed)} of the {len(included)} included studies name their country, {len(counts)} in all:** "
+                f"{shown}.{rest}", placed)
 
     def _excluded_topic(self, read: ReadQuestion) -> str | None:
         """A topic of the question that the review names only to exclude it ("studies were

@@ -971,3 +971,21 @@ def test_a_response_rate_or_a_split_by_sex_never_printed_for_the_named_study_is_
     assert women.abstained and "sex" in women.answer.split(".")[0], women.answer[:300]
     interviewed = review2_assistant.ask("How many men and women did McAllister et al. interview?")
     assert not interviewed.abstained and "15 women" in interviewed.answer, interviewed.answer[:300]
+
+
+def test_which_countries_the_studies_come_from_is_every_named_country_with_its_studies(assistant, review2_assistant) -> None:
+    # Review2's tables give every trial's country; the review adds a sentence by world region.
+    answer = review2_assistant.ask("Which countries do the studies come from?", persona="educator")
+    opening = answer.answer.split("\n")[0]
+    assert "Ireland (1)" in opening and "Brazil (1)" in opening, opening
+    assert "Europe" in answer.answer and len({c.ref for c in answer.citations} - {0}) >= 20, answer.answer[:400]
+    # The seed review's sources name few countries: those named, and how many name none.
+    seed = assistant.ask("where were the studies carried out?", persona="educator").answer.split("\n")[0]
+    assert "Australia (3)" in seed and "name no country for the other" in seed, seed
+
+
+def test_a_choice_offered_in_one_sentence_and_weighed_in_the_next_is_one_comparison(review2_assistant) -> None:
+    # "X or Y? which did more?": the second sentence has no sides of its own, so the message is not split.
+    answer = review2_assistant.ask("should my client try the tablet stepping game at home or a Nordic walking group? "
+                                   "which did more for mood?")
+    assert {32, 36} <= {c.ref for c in answer.citations}, answer.answer[:300]
