@@ -1110,7 +1110,10 @@ class Assistant:
         measures = {word.lower(): name for name in map(_measure_name, _NAMED_MEASURE.findall(read.clean.text))
                     for word in re.findall(r"[\w'’-]+", name)}
         if named_measure := next((measures[w] for w in unknown if w in measures), None):
-            return f"The review and the abstracts it cites never mention the {named_measure}, so I cannot answer this from them."
+            # Its abbreviation too, as the asker gave it: "the Beck Depression Inventory (BDI-II)".
+            given = re.search(re.escape(named_measure) + r"\s*(\([^()]{1,15}\))", read.clean.text)
+            shown = f"{named_measure} {given.group(1)}" if given else named_measure
+            return f"The review and the abstracts it cites never mention the {shown}, so I cannot answer this from them."
         if kinds := [w for w in unknown if self._names_a_kind(w) or _studied_people(w, read.clean.text) or
                      (w in {a.lower() for a in written_acronyms(read.clean.text)} and w not in self._spelled_out_initials())]:
             written = {w.lower(): w for w in re.findall(r"[\w'’-]+", read.clean.text)}
