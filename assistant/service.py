@@ -362,8 +362,10 @@ class Assistant:
             # it has one, says it first.
             lead = next((c for c in claims[:15] if len(c.refs) != 1 and not c.passage_id.startswith("table:")
                          and places_named(c.text) >= 2), None)
-            return compose(read, lead, [], [], self.library, study_lines=lines, opening=opening,
-                           intro=f"**Studies by country ({len(lines)}):**")
+            heading = f"**Studies by country ({len(lines)}):**"
+            if lead is not None:  # the review's own words answer first; the count introduces the studies
+                return compose(read, lead, [], [], self.library, study_lines=lines, intro=f"{opening}\n\n{heading}")
+            return compose(read, None, [], [], self.library, study_lines=lines, opening=opening, intro=heading)
         intro = _list_intro(len(refs))
         side_by_side = (not refs and 2 <= len(focus) <= 4 and self._names_each(read.clean.text, focus)
                         and sum(1 for r in focus if self._is_study(r)) >= 2)
