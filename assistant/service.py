@@ -1109,7 +1109,7 @@ class Assistant:
         # So is an abbreviation it never uses ("BMI", "HRV"): a measure or method it has nothing on.
         # So is a group of people it never names, asked about as the people studied ("in veterinarians").
         # So is a measure named by a word it never uses ("the Beck Depression Inventory").
-        measures = {word.lower(): name for name in map(_measure_name, _NAMED_MEASURE.findall(read.clean.text))
+        measures = {word.lower(): name for name in map(_measure_name, _NAMED_MEASURE.findall(read.clean.text) if unknown else ())
                     for word in re.findall(r"[\w'’-]+", name)}
         if named_measure := next((measures[w] for w in unknown if w in measures), None):
             # Its abbreviation too, as the asker gave it: "the Beck Depression Inventory (BDI-II)".
@@ -1162,7 +1162,8 @@ class Assistant:
         sources never print: the passages on the studies it names; the review's own text for a
         question about all its studies; or else the whole corpus. Any other wording stays answerable."""
         asked = [(name, printed) for name, asks, printed in self.words.statistics if asks.search(read.clean.text)]
-        if not asked and not follow_up_spans(read.clean.text):
+        spans = follow_up_spans(read.clean.text)
+        if not asked and not spans:
             return None
         sources = "The review and the abstracts it cites report"
         if named:
@@ -1179,7 +1180,7 @@ class Assistant:
         for name, printed in asked:
             if not any(printed.search(text) for text in texts):
                 return f"{sources} no {name}{whom}, so I cannot give one."
-        if (spans := follow_up_spans(read.clean.text)) and not any(
+        if spans and not any(
                 abs(asked - stated) <= max(1, 0.1 * asked) for stated in {w for text in texts for w in spans_in_weeks(text)} for asked in spans):
             # "The 12-month follow-up of the Zhou trial": a time the sources never state was never
             # measured there. Within a tenth, "a 12-week follow-up" is how one asker says "3-month".
@@ -1616,9 +1617,9 @@ _ASKS_KIND = (
 )
 # A number and the words it leads ("6-minute walk test" as the corpus may spell "six-minute walk test").
 _NUMBER_LED = re.compile(r"\b(\d{1,3})[\s-]+([a-z]+(?:[\s-]+[a-z]+){1,3})", re.IGNORECASE)
-# A name in title case: two to six capitalised words, "of", "and", "for", "the" or "&" between them.
 # A measure named in title case: capitalised words ending in what a questionnaire is called.
 _NAMED_MEASURE = re.compile(r"\b(?:[A-Z][\w'’-]*\s+){1,5}(?:Inventory|Scale|Questionnaire|Index|Checklist|Test|Interview|Schedule)\b")
+# A name in title case: two to six capitalised words, "of", "and", "for", "the" or "&" between them.
 _TITLE_RUN = re.compile(r"\b[A-Z][\w'’]*(?:[\s-]+(?:(?:of|and|for|the|in|on|&)\s+)?[A-Z][\w'’]*){1,5}")
 
 
