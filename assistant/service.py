@@ -199,7 +199,14 @@ class Assistant:
         kept = diversify(hits, max(self.settings.retrieval.top_k, 5), self.settings.retrieval.per_study_cap)
         retrieve_ms = _ms(retrieve_started)
         compose_started = time.perf_counter()
-        reason = self._abstain_reason(read, hits, unknown_named, named, by_name)
+        # "How many were in each arm, and was allocation randomised?" after a question on one trial:
+        # what it asks is checked against that trial's passages, as if it had been named again.
+        continued = None
+        if not named and not read.is_followup and history and not points_at_several_studies(read.clean.text) \
+                and not _ABOUT_ALL_STUDIES.search(read.clean.text):
+            continued = self._continued_study(history, hits)
+        spoken_of = previous_focus if read.is_followup and not named else continued[0] if continued else ()
+        reason = self._abstain_reason(read, hits, unknown_named, named or spoken_of, by_name)
         if reason:
             text = f"{reason} {self.scope}"
             if read.clean.notes:
@@ -215,8 +222,7 @@ class Assistant:
         if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started)) is not None:
             return each
         focus = named or meant or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
-        if not focus and not read.is_followup and history and not points_at_several_studies(read.clean.text) \
-                and not _ABOUT_ALL_STUDIES.search(read.clean.text) and (continued := self._continued_study(history, hits)):
+        if not focus and continued:
             # "how many took part, and which side of self-compassion explained it?" after "tell me
             # about the Hong Kong one": no word points back, but the study just spoken of answers it.
             focus, previous_refs = continued

@@ -647,3 +647,12 @@ def test_a_follow_up_of_two_questions_pointing_back_answers_each(assistant):
                            history=["Was there a study of health-care workers doing Compassion Cultivation Training?"])
     assert {c.ref for c in answer.citations} == {58} and "62" in answer.answer, answer.answer[:300]
     assert "floor" in answer.answer, answer.answer  # burnout did not change, perhaps a floor effect
+
+
+def test_a_question_going_on_about_the_study_just_spoken_of_is_checked_against_its_passages(assistant):
+    # "allocation" stands in no passage near the bare question, but in the abstract of the trial
+    # the conversation is about (Jiménez-Gómez et al. [23]: "allocated to MBSR (n = 26), MSC (n = 34)…").
+    answer = assistant.ask("how many were in each arm, and was allocation actually randomised?", persona="researcher",
+                           history=["What did Jiménez-Gómez et al. 2022 compare in their psychologist trainees?"])
+    assert not answer.abstained and {c.ref for c in answer.citations} == {23}, answer.answer[:300]
+    assert "34" in answer.answer and "26" in answer.answer, answer.answer[:600]

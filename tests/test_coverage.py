@@ -989,3 +989,14 @@ def test_a_choice_offered_in_one_sentence_and_weighed_in_the_next_is_one_compari
     answer = review2_assistant.ask("should my client try the tablet stepping game at home or a Nordic walking group? "
                                    "which did more for mood?")
     assert {32, 36} <= {c.ref for c in answer.citations}, answer.answer[:300]
+
+
+def test_a_mean_age_or_dropout_its_studys_passages_never_print_is_declined(assistant, review2_assistant) -> None:
+    # Latorre et al. (2021) [41] controlled for age but prints no mean age; Hargreaves et al. prints
+    # theirs ("mean age 86.2"), and every review2 trial row prints its dropout.
+    unaged = assistant.ask("What was the mean age of the doctoral trainees in Latorre et al. 2021?")
+    assert unaged.abstained and "mean age" in unaged.answer.split(".")[0], unaged.answer[:300]
+    aged = review2_assistant.ask("What was the mean age of the nursing home residents in Hargreaves et al. 2019?")
+    assert not aged.abstained and "86.2" in aged.answer, aged.answer[:300]
+    dropout = review2_assistant.ask("What was the dropout rate in Zhou et al. 2017?")
+    assert not dropout.abstained and "11%" in dropout.answer, dropout.answer[:300]
