@@ -1133,8 +1133,13 @@ class Assistant:
         carried = self.meaning_carried(read.context, unknown) if unknown and not bibliographic else 0.0
         # A question naming a study the review cites is about the corpus: unknown words in it are
         # what it asks of that study ("could baseline imbalance explain that?") unless they are its topic.
+        # One word carrying a fifth of the question alone is its topic ("studies on pilates", "which
+        # trials measured cortisol"), though its kin stand in the corpus and pull the question there;
+        # several colloquial words that share as much ("wiped", "fluff") are only the asker's voice.
+        heaviest = carried if len(unknown) == 1 else max((self.meaning_carried(read.context, [w]) for w in unknown), default=0.0) \
+            if carried > self.settings.answer.unknown_meaning_max else 0.0
         if (carried > self.settings.answer.unknown_meaning_max
-                and (carried >= self.settings.answer.unknown_meaning_topic
+                and (heaviest >= self.settings.answer.unknown_meaning_topic
                      or (not named and (len(unknown) >= _UNKNOWN_SHARE * self._content_words(read.clean.text)
                                         or self.evidence_gain(read.context, unknown) > 0)))):
             if len(unknown) > 1:  # named by the meaning each carries: "postnatal" before "ease"

@@ -38,7 +38,7 @@ class AnswerSettings(BaseModel):
     abstain_below: float = Field(0.30, description="Best dense similarity under which the corpus is taken not to answer.")
     unknown_meaning_max: float = Field(0.08, description="Abstain when words absent from the corpus carry more than this share of the question's meaning (1 - cosine).")
     excluded_meaning_min: float = Field(0.02, description="A word the review names only to exclude it declines a question only when it carries at least this share of the question's meaning (1 - cosine): a verb of the question's frame ('administered', 'allow') is no topic.")
-    unknown_meaning_topic: float = Field(0.30, description="Words absent from the corpus that carry at least this share of the question's meaning are its topic: abstain whichever way they pull.")
+    unknown_meaning_topic: float = Field(0.20, description="A word absent from the corpus that carries at least this share of the question's meaning on its own is its topic: abstain whichever way it pulls.")
     describe_margin: float = Field(0.08, description="A study described in other words than its facets' is taken when its meaning is this much closer to the question than the next study's (1 = never).")
     uncovered_margin: float = Field(0.20, description="A question word counts as covered only if it stands in a dense candidate at most this far below the best one.")
     uncovered_gain_max: float = Field(0.04, description="Abstain when dropping the uncovered words brings the question this much closer to the corpus's best passage (they name what the corpus lacks).")

@@ -1000,3 +1000,14 @@ def test_a_mean_age_or_dropout_its_studys_passages_never_print_is_declined(assis
     assert not aged.abstained and "86.2" in aged.answer, aged.answer[:300]
     dropout = review2_assistant.ask("What was the dropout rate in Zhou et al. 2017?")
     assert not dropout.abstained and "11%" in dropout.answer, dropout.answer[:300]
+
+
+def test_one_unknown_word_carrying_a_fifth_of_the_question_is_its_topic_though_its_kin_are_covered(review2_assistant) -> None:
+    # Pilates and cortisol are never mentioned; yoga, tai chi and BDNF are, and pull the question
+    # towards the corpus. Either word alone carries much of what is asked: there is no evidence on it.
+    for question in ("any studies on pilates for older clients who feel low?", "Which trials measured salivary cortisol?"):
+        answer = review2_assistant.ask(question)
+        assert answer.abstained and not answer.citations, answer.answer[:300]
+    # An everyday word about the asker's family is no topic: the walking trials answer it.
+    walking = review2_assistant.ask("does walking help? my mum won't do classes but she'll happily walk")
+    assert not walking.abstained and walking.citations, walking.answer[:300]
