@@ -284,16 +284,34 @@ def _similar(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
 
 
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _restates(claim: Claim, chosen: Sequence[Claim]) -> bool:
+    """A sentence whose figures are all shown already and whose words mostly are ("after adjustment…
+    HR 0.68, 95% CI 0.55 to 0.84" under a lead giving that HR): the abstract, its key findings and
+    the review each restate a study's main result, and the reader needs it once."""
+    figures = set(_FIGURE.findall(claim.text))
+    if len(figures) < 2 or not chosen or claim.passage_id.startswith("table:"):
+        return False
+    if not figures <= {f for c in chosen for f in _FIGURE.findall(c.text)}:
+        return False
+    tokens = set(tokenize(claim.text))
+    shown = {t for c in chosen for t in tokenize(c.text)}
+    return len(tokens - shown) <= 0.5 * len(tokens)
+
+
 def pick_claims(claims: Sequence[Claim], limit: int, *, per_passage: int = 2, per_study: int = 99) -> list[Claim]:
-    """The best claims, without near-duplicates, at most `per_passage` from one passage and
-    `per_study` resting on the same refs, so broad questions reach several studies."""
+    """The best claims, without near-duplicates or restatements of figures already shown, at most
+    `per_passage` from one passage and `per_study` resting on the same refs, so broad questions
+    reach several studies."""
     chosen: list[Claim] = []
     per: dict[str, int] = {}
     per_refs: dict[tuple[int, ...], int] = {}
     for claim in claims:
         if per.get(claim.passage_id, 0) >= per_passage or (claim.refs and per_refs.get(claim.refs, 0) >= per_study):
             continue
-        if any(_similar(claim.text, c.text) for c in chosen):
+        if any(_similar(claim.text, c.text) for c in chosen) or _restates(claim, chosen):
             continue
         chosen.append(claim)
         per[claim.passage_id] = per.get(claim.passage_id, 0) + 1

@@ -656,3 +656,15 @@ def test_a_question_going_on_about_the_study_just_spoken_of_is_checked_against_i
                            history=["What did Jiménez-Gómez et al. 2022 compare in their psychologist trainees?"])
     assert not answer.abstained and {c.ref for c in answer.citations} == {23}, answer.answer[:300]
     assert "34" in answer.answer and "26" in answer.answer, answer.answer[:600]
+
+
+def test_a_sentence_restating_figures_already_shown_gives_way_to_one_that_adds_something():
+    from assistant.compose import Claim, pick_claims
+    lead = Claim("People in the highest activity tertile were less likely to develop depressive symptoms over six years "
+                 "than those in the lowest (HR 0.68, 95% CI 0.55 to 0.84).", (37,), "q1", "abstract", 1.0, "p1")
+    again = Claim("Highest vs lowest activity tertile: HR 0.68 (0.55-0.84) over six years.", (37,), "q2", "abstract", 0.9, "p2")
+    new = Claim("The association was stronger in women (HR 0.61) than in men (HR 0.79).", (37,), "q3", "abstract", 0.8, "p3")
+    row = Claim("Highest vs lowest tertile, HR 0.68 (95% CI 0.55–0.84).", (37,), "q4", "review", 0.85, "table:37")
+    picked = pick_claims([lead, again, row, new], 3)
+    # The abstract's restatement goes; the table row (the evidence model's own record) stays.
+    assert picked == [lead, row, new]
