@@ -991,7 +991,7 @@ def test_a_choice_offered_in_one_sentence_and_weighed_in_the_next_is_one_compari
     assert {32, 36} <= {c.ref for c in answer.citations}, answer.answer[:300]
 
 
-def test_a_mean_age_or_dropout_its_studys_passages_never_print_is_declined(assistant, review2_assistant) -> None:
+def test_a_mean_age_dropout_or_funder_its_studys_passages_never_print_is_declined(assistant, review2_assistant) -> None:
     # Latorre et al. (2021) [41] controlled for age but prints no mean age; Hargreaves et al. prints
     # theirs ("mean age 86.2"), and every review2 trial row prints its dropout.
     unaged = assistant.ask("What was the mean age of the doctoral trainees in Latorre et al. 2021?")
@@ -1000,6 +1000,11 @@ def test_a_mean_age_or_dropout_its_studys_passages_never_print_is_declined(assis
     assert not aged.abstained and "86.2" in aged.answer, aged.answer[:300]
     dropout = review2_assistant.ask("What was the dropout rate in Zhou et al. 2017?")
     assert not dropout.abstained and "11%" in dropout.answer, dropout.answer[:300]
+    # Who paid for a study is printed where it was (Pizutti et al. [53]: "funded by FIPE-HCPA"), not for Zhou et al.
+    unfunded = review2_assistant.ask("Who funded the Zhou et al 2017 tai chi trial?")
+    assert unfunded.abstained and "funding" in unfunded.answer.split(".")[0], unfunded.answer[:300]
+    funded = assistant.ask("Who funded Pizutti et al.'s study?")
+    assert not funded.abstained and "FIPE" in funded.answer, funded.answer[:300]
 
 
 def test_one_unknown_word_carrying_a_fifth_of_the_question_is_its_topic_though_its_kin_are_covered(review2_assistant) -> None:
