@@ -294,6 +294,26 @@ def question_parts(text: str, has_topic: Callable[[str], bool]) -> list[str]:
     return parts
 
 
+# ", and how many …?", ", and did it …?": a second question asked within one sentence.
+_SECOND_QUESTION = re.compile(r",\s+and\s+(?=(?:how|what|which|who|whom|when|where|why|did|does|do|was|were|is|are|has|have|had|can|could)\b)",
+                              re.IGNORECASE)
+
+
+def clause_questions(text: str, has_topic: Callable[[str], bool]) -> list[str]:
+    """The questions of one sentence that asks two, joined by ", and" before a question word
+    ("How many studies were in the main review, and how many in the extra one?"), when the
+    second names a topic of its own; otherwise the sentence whole."""
+    if not text.rstrip().endswith(("?", "？")):
+        return [text]
+    pieces = _SECOND_QUESTION.split(text, maxsplit=1)
+    # The first half may ask for a count of what any review has ("how many studies did it
+    # include"); the second must name something of its own, or it only goes on about the first.
+    if len(pieces) != 2 or len(pieces[0].split()) < 3 or not has_topic(pieces[1]):
+        return [text]
+    first, second = (p.strip() for p in pieces)
+    return [f"{first.rstrip(',')}?", f"{second[:1].upper()}{second[1:]}"]
+
+
 # What sets two things side by side: "X vs Y", "is X better than Y", "X compared with Y", "did X
 # beat Y", "does X work as well as Y", "do X agree with Y".
 _COMPARATOR = re.compile(

@@ -19,7 +19,7 @@ from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library,
                                table_quote)
 from assistant.persona import PERSONAS, reads_as_english
 from assistant.query import (HELP_TEXT, ReadQuestion, asks_summary, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
-                             lexicon_words, question_parts, read_question, strip_markup, summary_request_words,
+                             lexicon_words, question_parts, clause_questions, read_question, strip_markup, summary_request_words,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, stem_of, tokenize
@@ -138,9 +138,11 @@ class Assistant:
     # -- answering ---------------------------------------------------------------------------
 
     def ask(self, question: str | None, history: Sequence[str] = (), persona: str | None = "auto",
-            id: str | None = None) -> Answer:
+            id: str | None = None, *, continues: bool = False) -> Answer:
         """One grounded answer; never raises for a bad question. An unknown persona is an
-        EvidenceError naming the allowed ones."""
+        EvidenceError naming the allowed ones. `continues`: the question is the second half of
+        the last one in `history` ("…, and what did the trainees report afterwards?"), about
+        whatever that one was about."""
         persona = check_persona(persona)
         started = time.perf_counter()
         # Markup goes before spelling, which would otherwise "correct" the words inside tags.
@@ -160,6 +162,8 @@ class Assistant:
                                        _dense_query(read)])
         if persona == "auto":
             read = replace(read, persona=infer_persona(read.clean.text or read.clean.shown, "auto"))
+        if continues and history:
+            read = replace(read, is_followup=True)
         if not read.clean.text:
             # Nothing left but instructions to the assistant (make a finding up, drop the sources):
             # declined, with what was ignored; otherwise an empty question gets the help text.
@@ -217,11 +221,20 @@ class Assistant:
             # In a conversation, "how many were in it? and did their burnout go down?" is two whole
             # questions, each pointing at what was said; a part that does not point would lose it.
             parts = pointing
+        clauses = clause_questions(read.clean.text, self._has_topic) if len(parts) == 1 else []
+        if len(clauses) == 2 and not comparison_sides(read.clean.text) and (
+                not (named or meant or spoken_of or previous_focus) or named_mentions(clauses[1], self.authors)[0]):
+            # "How many studies were in the main review, and how many in the extra one?" is two
+            # questions, the second about what the first is about ("…, and what did the trainees
+            # report afterwards?"); "in Latorre's study, how many took part, and which scales were
+            # used?" (or, in a conversation, "how many were in each arm, and was it randomised?") is one
+            # study asked two things, answered together, unless the second names its own.
+            parts = clauses
         if len(parts) >= 2 and comparison_sides(read.clean.text) and not any(comparison_sides(p) for p in parts):
             parts = [read.clean.text]  # "the stepping game or a walking group? which did better?": one comparison across parts
-        if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started)) is not None:
+        if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started, halves=parts == clauses)) is not None:
             return each
-        focus = named or meant or (previous_focus if read.is_followup and _points_back(read.clean.text) else ())
+        focus = named or meant or (previous_focus if read.is_followup and (continues or _points_back(read.clean.text)) else ())
         if not focus and continued:
             # "how many took part, and which side of self-compassion explained it?" after "tell me
             # about the Hong Kong one": no word points back, but the study just spoken of answers it.
@@ -277,13 +290,14 @@ class Assistant:
         """The text names a word of the corpus besides words that frame a question."""
         return any(len(t) > 2 and t not in self.words.framing and t in self.known_words for t in tokenize(text))
 
-    def _answer_each(self, parts: Sequence[str], history: Sequence[str], read: ReadQuestion, id, started) -> Answer | None:
+    def _answer_each(self, parts: Sequence[str], history: Sequence[str], read: ReadQuestion, id, started,
+                     halves: bool = False) -> Answer | None:
         """A message of several questions (the whole of it within the corpus) gets an answer to
         each in turn, under the question it answers, in one persona. A later part is read with
         the earlier ones before it, so "Any downsides?" is about what the first part asked; a
         part the corpus cannot answer says so while the others are answered. None when no part
         can be answered alone: the whole is answered as one question."""
-        answers = [self.ask(part, [*history, *parts[:i]], read.persona) for i, part in enumerate(parts)]
+        answers = [self.ask(part, [*history, *parts[:i]], read.persona, continues=halves and i > 0) for i, part in enumerate(parts)]
         if all(answer.abstained for answer in answers):
             return None
         citations, seen = [], set()
@@ -1136,7 +1150,10 @@ class Assistant:
         # One word carrying a fifth of the question alone is its topic ("studies on pilates", "which
         # trials measured cortisol"), though its kin stand in the corpus and pull the question there;
         # several colloquial words that share as much ("wiped", "fluff") are only the asker's voice.
-        heaviest = carried if len(unknown) == 1 else max((self.meaning_carried(read.context, [w]) for w in unknown), default=0.0) \
+        # A place is left to the check of where the studies were done, which names theirs.
+        topical = [w for w in unknown if not places_named(w)]
+        heaviest = (carried if topical == unknown and len(unknown) == 1 else
+                    max((self.meaning_carried(read.context, [w]) for w in topical), default=0.0)) \
             if carried > self.settings.answer.unknown_meaning_max else 0.0
         if (carried > self.settings.answer.unknown_meaning_max
                 and (heaviest >= self.settings.answer.unknown_meaning_topic

@@ -668,3 +668,21 @@ def test_a_sentence_restating_figures_already_shown_gives_way_to_one_that_adds_s
     picked = pick_claims([lead, again, row, new], 3)
     # The abstract's restatement goes; the table row (the evidence model's own record) stays.
     assert picked == [lead, row, new]
+
+
+def test_a_sentence_asking_two_questions_is_answered_in_two_halves():
+    from assistant.query import clause_questions
+    every_word = lambda text: True  # noqa: E731
+    assert clause_questions("How many studies did the review include, and how many went into the extra review?", every_word) == [
+        "How many studies did the review include?", "How many went into the extra review?"]
+    # No question word after ", and": one question listing what it wants.
+    assert clause_questions("Which scales, sample sizes, and designs were used?", every_word) == [
+        "Which scales, sample sizes, and designs were used?"]
+    assert clause_questions("How many studies, and which designs?", lambda text: False) == ["How many studies, and which designs?"]
+
+
+def test_both_halves_of_a_two_question_sentence_are_answered(assistant):
+    # The review's own count (24 studies) and its additional review's (17): before, only the second.
+    answer = assistant.ask("How many studies did the main review include, and how many went into the additional "
+                           "review of interventions?", persona="educator")
+    assert re.search(r"\b24\b", answer.answer) and re.search(r"\b17\b", answer.answer), answer.answer[:600]
