@@ -314,6 +314,14 @@ def by_first_author(question: str, studies: Sequence["Study"]) -> list["Study"]:
     return in_year or by_name
 
 
+def _names_instrument(question: str, instrument) -> bool:
+    """The question names the instrument: its full name (two words or more), or its abbreviation
+    written as printed ("TS", "SCS-SF")."""
+    name = instrument.name if len(instrument.name.split()) >= 2 else ""
+    return bool((name and re.search(rf"\b{re.escape(name)}\b", question, re.IGNORECASE))
+                or (len(instrument.abbreviation) >= 2 and re.search(rf"(?<![\w-]){re.escape(instrument.abbreviation)}(?![\w-])", question)))
+
+
 def described_study(question: str, studies: Sequence["Study"], *, side: bool = False,
                     samples: Mapping[int, str] = MappingProxyType({})) -> tuple[int, ...]:
     """The one study a question points at without the "X et al" form: by its first author's
@@ -350,9 +358,13 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
     asked_words = _words(question)
     asked_design = normalise_design(question)
     numbers = {int(n) for n in re.findall(r"\b\d{2,5}\b", question)}
+    # "The study that used the Telepressure Scale": an instrument named by its full name or its
+    # abbreviation as printed sets apart the one or two studies that used it.
+    measured = {s.ref: any(_names_instrument(question, i) for i in s.instruments) for s in studies}
+    rare_measure = sum(measured.values()) <= 2
     scores: list[tuple[float, float, int]] = []
     for study in candidates:
-        score = 0.0
+        score = 1.5 if rare_measure and measured[study.ref] else 0.0
         places = {fold(w)[:4] for w in re.findall(r"[A-Z][a-z]{3,}", f"{study.country} {study.population}")}
         if places & {w[:4] for w in capitalised} or (
                 asked_countries & countries_named(f"{study.country} {study.population} {samples.get(study.ref, '')}")):

@@ -1016,3 +1016,11 @@ def test_one_unknown_word_carrying_a_fifth_of_the_question_is_its_topic_though_i
     # An everyday word about the asker's family is no topic: the walking trials answer it.
     walking = review2_assistant.ask("does walking help? my mum won't do classes but she'll happily walk")
     assert not walking.abstained and walking.citations, walking.answer[:300]
+
+
+def test_a_study_described_by_an_instrument_only_it_used_is_that_study(assistant, review2_assistant) -> None:
+    # Kotera et al. [28] alone used the Telepressure Scale (TS); Ishikawa et al. [37] alone the PASE.
+    answer = assistant.ask("Which study used the Telepressure Scale?")
+    assert [c.ref for c in answer.citations][:1] == [28] and "Kotera" in answer.answer.split("\n")[0], answer.answer[:300]
+    pase = review2_assistant.ask("what did the study that used the Physical Activity Scale for the Elderly find?")
+    assert [c.ref for c in pase.citations][:1] == [37], pase.answer[:300]
