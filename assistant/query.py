@@ -308,7 +308,9 @@ def clause_questions(text: str, has_topic: Callable[[str], bool]) -> list[str]:
     pieces = _SECOND_QUESTION.split(text, maxsplit=1)
     # The first half may ask for a count of what any review has ("how many studies did it
     # include"); the second must name something of its own, or it only goes on about the first.
-    if len(pieces) != 2 or len(pieces[0].split()) < 3 or not has_topic(pieces[1]):
+    # After a list ("journal, volume, page range, DOI, and who is the corresponding author?") the
+    # ", and" closes the list: one question asking for several things.
+    if len(pieces) != 2 or len(pieces[0].split()) < 3 or pieces[0].count(",") >= 2 or not has_topic(pieces[1]):
         return [text]
     first, second = (p.strip() for p in pieces)
     return [f"{first.rstrip(',')}?", f"{second[:1].upper()}{second[1:]}"]

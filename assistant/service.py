@@ -1012,10 +1012,12 @@ class Assistant:
         asked = {t for t in tokenize(read.clean.text) if t not in self.words.framing and t not in _LIST_FRAME and not t.isdigit()}
         if len(asked) < 2:
             return []
+        found: list[list[int]] = []
         for claim in claims[:40]:
             if claim.source != "review" or claim.passage_id.startswith("table:"):
                 continue
-            clauses = [(tokenize(clause), refs) for clause, refs in cited_groups(claim.text)]
+            cited = cited_groups(claim.text)
+            clauses = [(tokenize(clause), refs) for clause, refs in cited]
             groups = [(set(tokens), refs) for tokens, refs in clauses]
             if not groups or len(asked & set(tokenize(claim.text))) < 0.6 * len(asked):
                 continue
@@ -1031,9 +1033,15 @@ class Assistant:
             if len(singled) != 1:
                 continue
             refs = [r for r in groups[singled[0]][1] if self._is_study(r)]
-            if len(refs) >= 2:
+            if len(refs) < 2:
+                continue
+            # A clause that counts its group ("five were judged at low risk of bias [18, 19, 22,
+            # 23, 29]") is the review's own classification: it wins over a sentence that only
+            # speaks of some of that group ("the low-risk trials either relied on … [19, 22, 23]").
+            if str(len(refs)) in re.findall(r"\b\d+\b", numbers_as_digits(cited[singled[0]][0])):
                 return refs
-        return []
+            found.append(refs)
+        return found[0] if found else []
 
     def _is_included(self, ref: int) -> bool:
         """One of the studies the review includes: a row of its tables, or when it has no tables of

@@ -679,6 +679,8 @@ def test_a_sentence_asking_two_questions_is_answered_in_two_halves():
     assert clause_questions("Which scales, sample sizes, and designs were used?", every_word) == [
         "Which scales, sample sizes, and designs were used?"]
     assert clause_questions("How many studies, and which designs?", lambda text: False) == ["How many studies, and which designs?"]
+    assert clause_questions("The full citation: journal, volume, DOI, and who is the corresponding author?", every_word) == [
+        "The full citation: journal, volume, DOI, and who is the corresponding author?"]
 
 
 def test_both_halves_of_a_two_question_sentence_are_answered(assistant):

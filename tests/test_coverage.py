@@ -1024,3 +1024,10 @@ def test_a_study_described_by_an_instrument_only_it_used_is_that_study(assistant
     assert [c.ref for c in answer.citations][:1] == [28] and "Kotera" in answer.answer.split("\n")[0], answer.answer[:300]
     pase = review2_assistant.ask("what did the study that used the Physical Activity Scale for the Elderly find?")
     assert [c.ref for c in pase.citations][:1] == [37], pase.answer[:300]
+
+
+def test_a_clause_counting_its_group_is_the_list_before_a_sentence_on_some_of_it(review2_assistant) -> None:
+    # "five were judged at low risk of bias [18, 19, 22, 23, 29]" wins over "the low-risk trials
+    # either relied on blinded ratings [19, 22, 23] or …", which ranks higher but names only three.
+    answer = review2_assistant.ask("which trials were at low risk of bias?")
+    assert answer.answer.startswith("**5 studies") and {18, 19, 22, 23, 29} <= {c.ref for c in answer.citations}, answer.answer[:300]
