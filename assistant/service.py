@@ -1204,7 +1204,7 @@ class Assistant:
         sources = "The review and the abstracts it cites report"
         if named:
             texts = [p.text for p in self.retriever.passages if set(p.refs) & set(named) or p.study_ref in named]
-        elif _ABOUT_ALL_STUDIES.search(read.clean.text):
+        elif _ABOUT_ALL_STUDIES.search(read.clean.text) or _REVIEWS_OWN.search(read.clean.text):
             sources = "The review itself reports"
             # "the pooled correlation across all the studies": the review's own synthesis, not a cited meta-analysis.
             texts = [p.text for p in self.retriever.passages if p.source == "review" and p.kind != "reference"]
@@ -1800,6 +1800,8 @@ _ASKS_AIM = re.compile(r"\b(aims?|aimed|purpose|goals?|why (did|was|were)|ration
 _ABOUT_ALL_STUDIES = re.compile(r"\b(in total|overall|altogether|in all|combined|all (the )?(included )?(studies|trials) together|"
                                 r"across (all )?(the |their |its )?([\w-]+ ){0,2}(studies|trials)|how many (\w+ ){0,2}(studies|trials|papers|participants|people|patients))\b",
                                 re.IGNORECASE)
+# "The review's meta-analysis", "this review's own pooled estimate": what the review itself computed.
+_REVIEWS_OWN = re.compile(r"\b(?:the|this) review['’]s\b|\bthe authors['’] own\b", re.IGNORECASE)
 _THE_REVIEW_ITSELF = re.compile(r"\b(the|this) review(?! of)\b(?!\s+(?:cites?|cited|says?|finds?|found|includes?|included))", re.IGNORECASE)
 _SPANNING = re.compile(r"\b(rang(ed|ing|es?) (from|between)|median|on average|averag(e|ed) (of|across))\b", re.IGNORECASE)
 _TOTALLING = re.compile(r"\b(in total|in all|altogether|together|combined|overall)\b", re.IGNORECASE)

@@ -1031,3 +1031,11 @@ def test_a_clause_counting_its_group_is_the_list_before_a_sentence_on_some_of_it
     # either relied on blinded ratings [19, 22, 23] or …", which ranks higher but names only three.
     answer = review2_assistant.ask("which trials were at low risk of bias?")
     assert answer.answer.startswith("**5 studies") and {18, 19, 22, 23, 29} <= {c.ref for c in answer.citations}, answer.answer[:300]
+
+
+def test_a_statistic_asked_of_the_reviews_own_analysis_is_looked_for_in_its_own_text(assistant) -> None:
+    # The seed review pooled nothing; the meta-analyses it cites did, in their abstracts.
+    own = assistant.ask("What pooled effect size did the review's own meta-analysis find for burnout?")
+    assert own.abstained and "review itself" in own.answer.split(".")[0], own.answer[:300]
+    cited = assistant.ask("What pooled effects did the earlier meta-analyses cited in the review report?")
+    assert not cited.abstained and cited.citations, cited.answer[:300]
