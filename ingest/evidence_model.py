@@ -267,7 +267,8 @@ def build_studies(
                 Outcome(name=f[:80], direction=outcome_direction(f), text=f) for f in (digest.key_findings if digest else ())),
             intervention=next((r.program for r in own if r.program), ""),
             duration=next((r.duration for r in own if r.duration), ""),
-            follow_up=_follow_up(*(r.duration for r in own), *(r.findings for r in own), digest.digest if digest else ""),
+            follow_up=_follow_up(*(r.duration for r in own), *(r.cell("timing") for r in own), *(r.findings for r in own),
+                                 digest.digest if digest else ""),
             findings=findings,
         ))
     return tuple(studies)

@@ -26,7 +26,9 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
         ("mediation", r"mediat|moderat|complex relation"),
         ("findings", r"result|finding|association|main ideas|conclusion|effects?\b"),
         ("randomization", r"\brcts?\b|randomi"),
-        ("duration", r"duration|length|time of measure|follow-?up|timing"),
+        # How long the programme ran is not when it was measured ("Pre/post/ follow-up 12 weeks").
+        ("duration", r"duration|length"),
+        ("timing", r"time of measure|follow-?up|timing"),
         ("measures", r"measure|instrument|variables|scales?\b|outcomes?\b|tools?\b|questionnaires?\b|assessments?\b"),
         ("groups", r"groups?\b.*design|arms?\b|conditions?\b"),
         ("design", r"design|study type|type of study|method"),

@@ -315,3 +315,12 @@ def test_works_named_together_each_get_their_own_sentence(assistant) -> None:
     answer = assistant.ask("Earlier reviews by Boellinghaus (2014) and Bibeau (2016): what did each one conclude?",
                            persona="researcher")
     assert {18, 19} <= {c.ref for c in answer.citations}, answer.answer[:400]
+
+
+def test_when_a_study_was_measured_is_its_follow_up_not_how_long_its_programme_ran(assistant) -> None:
+    # The seed review's Table 1 column "Time of measure" ("Pre/post/ follow-up 12 weeks") times the
+    # measurements; Table 4's "Duration of training" ("4 weeks") is how long the programme ran.
+    studies = {s.ref: s for s in assistant.model.studies}
+    assert not any(re.search(r"pre/?post", s.duration, re.IGNORECASE) for s in studies.values())
+    assert "12 weeks" in studies[16].follow_up and studies[16].duration == ""
+    assert studies[68].duration == "4 weeks"
