@@ -437,11 +437,12 @@ def design_as_printed(design: str, record: StudyRecord) -> str:
 
 
 def study_line(record: StudyRecord, library: Library, focus: str, question: str = "", *, every: bool = False,
-               place: str = "") -> Claim:
+               place: str = "", length: str = "") -> Claim:
     """A study's line: design, N, sample, instruments, the cells asked for and its finding that
     speaks most to the question, or with `every` (a list asked of one study: "what did the
     trainees start doing?") each of its findings in the table's order. `place`: where the evidence
-    model reads the study was done, shown when the question asks and the table has no column for it."""
+    model reads the study was done, shown when the question asks and the table has no column for it;
+    `length`, how long its programme ran, likewise ("how long did each one run?")."""
     n = f"N = {record.n}" if record.n else ""
     parts = [design_as_printed(record.design, record), n, record.sample]
     if focus == "instruments" or record.instruments:
@@ -454,6 +455,9 @@ def study_line(record: StudyRecord, library: Library, focus: str, question: str 
     parts += [f"{column.capitalize()}: {cell.rstrip('.')}" for column, cell in asked_cells(record, question)]
     if place and asks_where(question) and not any(_PLACE_COLUMN.search(column) for column in record.columns):
         parts.append(f"country (from its sample's description): {place}")
+    asks_length, length_columns = _ASKED_COLUMNS[0]
+    if length and asks_length.search(question) and not any(length_columns.search(column) for column in record.columns):
+        parts.append(f"programme length (from its description): {length}")
     head = "; ".join(p for p in parts if p)
     text = f"**{library.label(record.ref)}** [{record.ref}] — {head}. {heading}: {finding.rstrip('.')}."
     # Each finding together is the cell as printed (a bulleted cell: its first bullet).

@@ -1058,7 +1058,9 @@ class Assistant:
         record = self.library.records.get(ref)
         if record is not None:
             place = ", ".join(self._study_places()[0].get(ref, []))
-            return study_line(record, self.library, record_focus, question, every=every, place=place)
+            study = self.model.study(ref) if self.model is not None else None
+            return study_line(record, self.library, record_focus, question, every=every, place=place,
+                              length=study.duration if study is not None else "")
         best = next((c for c in claims if ref in c.refs and len(c.refs) == 1), None) or next((c for c in claims if ref in c.refs), None)
         if best is None:
             best = self._digest_claim(ref)

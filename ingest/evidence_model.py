@@ -168,6 +168,22 @@ _FOLLOW_UP = re.compile(
     rf"|\bfollowed(?: up)? (?:for|over) {_SPAN}|\b{_SPAN} after[^.;()]{{0,30}}\(follow-?up\)", re.I)
 
 
+# How long a programme ran, as an abstract or a programme's name states it ("took an 8-week MSC
+# programme", "6 weeks of training"): not a time of measurement ("at 3-month follow-up").
+_LENGTH = re.compile(r"\b(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|sixteen|twenty)[- ](?:weeks?|months?|days?)\b"
+                     r"(?![- ]?(?:follow|post|later|after))", re.IGNORECASE)
+_MEASURED_AT = re.compile(r"\b(?:at|after|over|within|by)\s*$", re.IGNORECASE)
+
+
+def _stated_length(*texts: str) -> str:
+    """The first programme length the texts state, "" when none does."""
+    for text in texts:
+        for match in _LENGTH.finditer(text or ""):
+            if not _MEASURED_AT.search(text[max(0, match.start() - 8):match.start()]):
+                return match.group(0)
+    return ""
+
+
 def _follow_up(*texts: str) -> str:
     for text in texts:
         match = _FOLLOW_UP.search(text or "")
@@ -212,6 +228,9 @@ def instrument_constructs(passages: Iterable[Passage], glossary: dict[str, str])
                         if abbreviation not in found and name.search(match.group("what_with")):
                             found[abbreviation] = what[:1].lower() + what[1:] if not what[:2].isupper() else what
     return found
+
+
+_INTERVENTION_DESIGNS = ("RCT", "non-randomized trial", "pre-post")
 
 
 def build_studies(
@@ -266,7 +285,10 @@ def build_studies(
             outcomes=parse_outcomes(findings) if findings else tuple(
                 Outcome(name=f[:80], direction=outcome_direction(f), text=f) for f in (digest.key_findings if digest else ())),
             intervention=next((r.program for r in own if r.program), ""),
-            duration=next((r.duration for r in own if r.duration), ""),
+            # Where no table gives it, an intervention's length as its programme's name or its abstract states it.
+            duration=next((r.duration for r in own if r.duration), "") or (
+                _stated_length(next((r.program for r in own if r.program), ""), digest.digest if digest else "")
+                if design in _INTERVENTION_DESIGNS else ""),
             follow_up=_follow_up(*(r.duration for r in own), *(r.cell("timing") for r in own), *(r.findings for r in own),
                                  digest.digest if digest else ""),
             findings=findings,

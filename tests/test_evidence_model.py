@@ -324,3 +324,14 @@ def test_when_a_study_was_measured_is_its_follow_up_not_how_long_its_programme_r
     assert not any(re.search(r"pre/?post", s.duration, re.IGNORECASE) for s in studies.values())
     assert "12 weeks" in studies[16].follow_up and studies[16].duration == ""
     assert studies[68].duration == "4 weeks"
+
+
+def test_a_programme_length_no_table_gives_is_read_from_its_description(assistant) -> None:
+    # Table 1 has no duration column; Yela et al.'s abstract says "an 8-week MSC programme" and the
+    # programme name of Finlay-Jones et al. (2017) "6-week". A survey ran no programme.
+    studies = {s.ref: s for s in assistant.model.studies}
+    assert studies[3].duration == "8-week" and studies[16].duration == "6-week"
+    assert all(s.duration == "" for s in studies.values() if s.design == "cross-sectional")
+    answer = assistant.ask("How long did the MSC programme run in Yela et al. 2020 and in Finlay-Jones et al. 2017, each?",
+                           persona="researcher")
+    assert "8-week" in answer.answer and "6-week" in answer.answer, answer.answer[:800]
