@@ -1161,10 +1161,11 @@ class Assistant:
         # trials measured cortisol"), though its kin stand in the corpus and pull the question there;
         # several colloquial words that share as much ("wiped", "fluff") are only the asker's voice.
         # A place is left to the check of where the studies were done, which names theirs.
+        # (A word rarely carries more alone than all of them together: each is weighed only then.)
         topical = [w for w in unknown if not places_named(w)]
         heaviest = (carried if topical == unknown and len(unknown) == 1 else
                     max((self.meaning_carried(read.context, [w]) for w in topical), default=0.0)) \
-            if carried > self.settings.answer.unknown_meaning_max else 0.0
+            if carried >= self.settings.answer.unknown_meaning_topic else 0.0
         if (carried > self.settings.answer.unknown_meaning_max
                 and (heaviest >= self.settings.answer.unknown_meaning_topic
                      or (not named and (len(unknown) >= _UNKNOWN_SHARE * self._content_words(read.clean.text)
