@@ -92,6 +92,7 @@ class Assistant:
                             for f in (index.model.facts if index.model else ()) if f.text in self._sentence_at}
         self._passage_tokens: dict[str, frozenset[str]] = {}
         self._understood_words: dict[str, frozenset[str]] = {}
+        self._unknown_words: dict[str, tuple[str, ...]] = {}
         self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
         self._all_text: str | None = None  # every passage's text, joined on first use
@@ -1485,7 +1486,11 @@ class Assistant:
                                         for name in self._surnames)
 
     def unknown_terms(self, read: ReadQuestion) -> list[str]:
-        """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon)."""
+        """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon),
+        read once per question: the scope check and the partly-covered note both ask."""
+        return list(_remembered(self._unknown_words, read.clean.text, 1024, lambda: tuple(self._unknown_in(read))))
+
+    def _unknown_in(self, read: ReadQuestion) -> list[str]:
         understood = self._understood(read.clean.text)
         words = re.findall(r"[a-z0-9][a-z0-9'’-]*[a-z0-9]", read.clean.text.lower())
         acronyms = {w.lower() for w in written_acronyms(read.clean.text)}
