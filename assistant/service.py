@@ -734,11 +734,16 @@ class Assistant:
             if (following is not None and not set(following.refs) - set(ordered[0].refs)
                     and not any(c.quote == following.quote for c in ordered)):
                 ordered = [ordered[0], following, *ordered[1:]]
-        if following is not None and _REFERS_BACK.match(following.quote) \
-                and set(following.refs) <= set(ordered[0].refs) and not any(c.quote == following.quote for c in ordered):
-            # "This effect is not seen as necessarily negative": a sentence opening with a word
-            # pointing back says what the lead's finding means, and reads wrongly without it.
-            ordered = [ordered[0], following, *ordered[1:]]
+        # "This effect is not seen as necessarily negative": a sentence opening with a word pointing
+        # back says what the finding before it means, and reads wrongly without it; it goes right
+        # after the lead or the point it follows. After a sentence of the review's own citing nothing,
+        # it may cite the work it rests on.
+        for index in range(min(len(ordered), 4) - 1, -1, -1):
+            claim = ordered[index]
+            after = following if index == 0 else self._following(claim)
+            if after is not None and _REFERS_BACK.match(after.quote) and (set(after.refs) <= set(claim.refs) or not claim.refs) \
+                    and not any(c.quote == after.quote for c in ordered):
+                ordered = [*ordered[:index + 1], after, *ordered[index + 1:]]
         if not ordered[0].refs and following is not None and _EXAMPLE.match(following.quote):
             # A general lead citing nothing is followed by the example that gives its evidence.
             if not any(c.quote == following.quote for c in ordered):

@@ -688,3 +688,15 @@ def test_both_halves_of_a_two_question_sentence_are_answered(assistant):
     answer = assistant.ask("How many studies did the main review include, and how many went into the additional "
                            "review of interventions?", persona="educator")
     assert re.search(r"\b24\b", answer.answer) and re.search(r"\b17\b", answer.answer), answer.answer[:600]
+
+
+def test_a_sentence_pointing_back_at_a_point_follows_that_point(assistant):
+    # "Self-compassionate practices can make the person aware of wounds and fears…" (the review's
+    # own words, citing nothing) is followed by what it means: "This effect is not seen as
+    # necessarily negative [3]", which cites the work it rests on.
+    answer = assistant.ask("can self-compassion practice make hidden painful feelings come up during the training?",
+                           persona="therapist")
+    lines = [line for line in answer.answer.splitlines() if line.strip() and not line.startswith("**How") and "rests on" not in line
+             and not line.startswith("**What")]
+    wounds = next(i for i, line in enumerate(lines) if "wounds and fears" in line)
+    assert "necessarily negative" in lines[wounds + 1] and 3 in {c.ref for c in answer.citations}, answer.answer[:900]
