@@ -1386,7 +1386,7 @@ class Assistant:
         # A description names a study's facets in its own forms ("Australian" for Australia).
         facets = sorted({t for ref in named if self.model is not None and (s := self.model.study(ref)) is not None
                          for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
-        understood = self._understood(read.clean.text) | _about_the_asker(read.clean.text)
+        understood = self._understood(read.clean.text) | _about_the_asker(read.clean.text) | self._printed_statistic_words(read.clean.text)
         acronyms = set(written_acronyms(read.clean.text))
         uncovered = []
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
@@ -1407,6 +1407,18 @@ class Assistant:
             if not any(t in passage for ts in forms for t in ts for passage in near) and not any(_shares_start(t, facets) for t in tokens):
                 uncovered.append(word)
         return uncovered
+
+    def _printed_statistic_words(self, text: str) -> set[str]:
+        """The words naming a statistic the question asks for that the corpus prints ("inter-rater
+        agreement" where the review prints "κ = 0.81"): what it asks for, in the words of its kind."""
+        corpus = None
+        words: set[str] = set()
+        for _, asks, printed in self.words.statistics:
+            for match in asks.finditer(text):
+                corpus = corpus if corpus is not None else self._corpus_text()
+                if printed.search(corpus):
+                    words.update(w.lower() for w in _WORD.findall(match.group(0)))
+        return words
 
     def _understood(self, text: str) -> frozenset[str]:
         """The words of a question the everyday lexicon reads here, that ask for a summary or that

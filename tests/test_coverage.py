@@ -1053,3 +1053,11 @@ def test_an_intensifier_and_a_tired_therapists_words_do_not_make_a_question_out_
     # What they add after asking says more of it: "VR headsets" is what the corpus lacks.
     assert assistant.ask("Were there trials of compassion training through virtual reality for mental health staff? "
                          "we are thinking of buying VR headsets").abstained
+
+
+def test_words_naming_a_statistic_the_corpus_prints_are_what_is_asked_not_a_missing_topic(assistant, review2_assistant) -> None:
+    # Review2 prints its screening agreement as "Cohen's κ = 0.81"; the seed review prints none.
+    printed = review2_assistant.ask("What inter-rater agreement did the two reviewers reach when screening titles, "
+                                    "and who resolved disagreements?")
+    assert not printed.abstained and "0.81" in printed.answer, printed.answer[:300]
+    assert assistant.ask("What inter-rater reliability did the reviewers reach when screening studies?").abstained
