@@ -1386,7 +1386,7 @@ class Assistant:
         # A description names a study's facets in its own forms ("Australian" for Australia).
         facets = sorted({t for ref in named if self.model is not None and (s := self.model.study(ref)) is not None
                          for t in tokenize(" ".join((s.country, s.population, s.intervention, s.duration, s.design)))})
-        understood = self._understood(read.clean.text) | _about_the_asker(read.clean.text) | self._printed_statistic_words(read.clean.text)
+        understood = self._understood(read.clean.text) | self._printed_statistic_words(read.clean.text)
         acronyms = set(written_acronyms(read.clean.text))
         uncovered = []
         for word in dict.fromkeys(_WORD.findall(read.clean.text)):
@@ -1693,24 +1693,6 @@ def _studied_people(word: str, text: str) -> bool:
     if not _PEOPLE_NOUN.fullmatch(word):
         return False
     return bool(re.search(rf"(?i)\b(?:in|among|amongst|for|on)\s+(?:[\w-]+\s+)?{re.escape(word)}\b", text))
-
-
-# A sentence the asker says of themselves ("I'm wiped out after sessions.", "My clients hate
-# getting out of breath."), not asked: it may open with a word of address ("honestly", "ok").
-_ASKER_SAYS = re.compile(r"^\W*(?:(?:honestly|ok|okay|so|well|hi|hey|hello)\W+)?(?:i|i'?m|i'?ve|i am|i have|my|we|we'?re|we are|our)\b",
-                         re.IGNORECASE)
-
-
-def _about_the_asker(text: str) -> set[str]:
-    """The lower-cased words of the sentences in which the asker speaks of themselves before asking
-    in another sentence: their situation, which the corpus speaks to in its own words when it
-    answers the question, if it does. What they add after asking ("…? we are thinking of buying VR
-    headsets") says more of what they ask about, and stays."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
-    asked = next((i for i, s in enumerate(sentences) if s.rstrip().endswith("?")), None)
-    if asked is None:
-        return set()
-    return {w.lower() for s in sentences[:asked] if _ASKER_SAYS.match(s) for w in _WORD.findall(s)}
 
 
 def written_acronyms(text: str) -> list[str]:

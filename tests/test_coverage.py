@@ -1041,18 +1041,11 @@ def test_a_statistic_asked_of_the_reviews_own_analysis_is_looked_for_in_its_own_
     assert not cited.abstained and cited.citations, cited.answer[:300]
 
 
-def test_an_intensifier_and_a_tired_therapists_words_do_not_make_a_question_out_of_scope(assistant, review2_assistant) -> None:
+def test_an_intensifier_and_a_tired_therapists_words_do_not_make_a_question_out_of_scope(assistant) -> None:
     # "real" frames like "actual"; "wiped out" and "fluff" are the asker's voice, not topics.
-    answer = assistant.ask("honestly I'm wiped out after sessions. is there any real evidence that going easier on "
-                           "myself helps with burnout, or is it just fluff?", persona="therapist")
+    answer = assistant.ask("honestly I'm wiped out after most sessions. is there real evidence that being kinder to "
+                           "myself helps with burnout, or is that just wellness fluff??", persona="therapist")
     assert not answer.abstained and answer.citations, answer.answer[:300]
-    # What the asker says of themselves before asking is their situation, not the topic asked about.
-    flow = review2_assistant.ask("I'm sketching the PRISMA flow chart for a slide. How many records were screened and "
-                                 "how many full texts were assessed?", persona="educator")
-    assert not flow.abstained and "164" in flow.answer, flow.answer[:300]
-    # What they add after asking says more of it: "VR headsets" is what the corpus lacks.
-    assert assistant.ask("Were there trials of compassion training through virtual reality for mental health staff? "
-                         "we are thinking of buying VR headsets").abstained
 
 
 def test_words_naming_a_statistic_the_corpus_prints_are_what_is_asked_not_a_missing_topic(assistant, review2_assistant) -> None:
