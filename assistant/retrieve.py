@@ -29,6 +29,12 @@ _STEMMER_LOCK = threading.Lock()
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens without stopwords; hyphenated words also give their parts; a crude
     plural/suffix fold so 'studies'/'study' and 'trainees'/'trainee' meet."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=32768)
+def _tokens(text: str) -> tuple[str, ...]:
+    # The same sentences are read question after question: each is tokenized once (bounded).
     tokens: list[str] = []
     for token in _TOKEN.findall(text.lower().replace("’", "'")):
         token = token.strip("'-")
@@ -39,7 +45,7 @@ def tokenize(text: str) -> list[str]:
             if not part or part in STOPWORDS:
                 continue
             tokens.append(_fold(part))
-    return tokens
+    return tuple(tokens)
 
 
 def stem_of(word: str) -> str:
