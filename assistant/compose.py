@@ -351,9 +351,10 @@ def table_quote(record: StudyRecord, focus: str) -> str:
 
 # What a question may ask of each study beside its findings, in words no column heading uses,
 # and the table columns that hold it.
+_ASKS_LENGTH = (re.compile(r"\bhow long\b|\bduration\b|\blength of\b|\bhow many (weeks|months|sessions)\b", re.I),
+                re.compile(r"duration|length|weeks|sessions", re.I))
 _ASKED_COLUMNS = (
-    (re.compile(r"\bhow long\b|\bduration\b|\blength of\b|\bhow many (weeks|months|sessions)\b", re.I),
-     re.compile(r"duration|length|weeks|sessions", re.I)),
+    _ASKS_LENGTH,
     (re.compile(r"\bwhere\b|\bcountr(y|ies)\b|\bsettings?\b", re.I), re.compile(r"country|setting|location", re.I)),
     (re.compile(r"\bfollow[- ]?up\b", re.I), re.compile(r"follow", re.I)),
     (re.compile(r"\b(what|which) (kind|type|sort)s? of (program|programme|intervention|training|course)|\b(delivery|format|delivered)\b", re.I),
@@ -455,7 +456,7 @@ def study_line(record: StudyRecord, library: Library, focus: str, question: str 
     parts += [f"{column.capitalize()}: {cell.rstrip('.')}" for column, cell in asked_cells(record, question)]
     if place and asks_where(question) and not any(_PLACE_COLUMN.search(column) for column in record.columns):
         parts.append(f"country (from its sample's description): {place}")
-    asks_length, length_columns = _ASKED_COLUMNS[0]
+    asks_length, length_columns = _ASKS_LENGTH
     if length and asks_length.search(question) and not any(length_columns.search(column) for column in record.columns):
         parts.append(f"programme length (from its description): {length}")
     head = "; ".join(p for p in parts if p)

@@ -93,6 +93,7 @@ class Assistant:
         self._passage_tokens: dict[str, frozenset[str]] = {}
         self._understood_words: dict[str, frozenset[str]] = {}
         self._unknown_words: dict[str, tuple[str, ...]] = {}
+        self._corpus_prints: dict[str, bool] = {}  # statistic name -> printed anywhere in the corpus
         self._passage_quotes: dict[str, list[str]] = {}
         self._dense_best: dict[str, float] = {}
         self._all_text: str | None = None  # every passage's text, joined on first use
@@ -222,6 +223,7 @@ class Assistant:
             # In a conversation, "how many were in it? and did their burnout go down?" is two whole
             # questions, each pointing at what was said; a part that does not point would lose it.
             parts = pointing
+        halves = False
         clauses = clause_questions(read.clean.text, self._has_topic) if len(parts) == 1 else []
         if len(clauses) == 2 and not comparison_sides(read.clean.text) and (
                 not (named or meant or spoken_of or previous_focus) or named_mentions(clauses[1], self.authors)[0]):
@@ -230,10 +232,10 @@ class Assistant:
             # report afterwards?"); "in Latorre's study, how many took part, and which scales were
             # used?" (or, in a conversation, "how many were in each arm, and was it randomised?") is one
             # study asked two things, answered together, unless the second names its own.
-            parts = clauses
+            parts, halves = clauses, True
         if len(parts) >= 2 and comparison_sides(read.clean.text) and not any(comparison_sides(p) for p in parts):
-            parts = [read.clean.text]  # "the stepping game or a walking group? which did better?": one comparison across parts
-        if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started, halves=parts == clauses)) is not None:
+            parts, halves = [read.clean.text], False  # "the stepping game or a walking group? which did better?": one comparison across parts
+        if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started, halves=halves)) is not None:
             return each
         focus = named or meant or (previous_focus if read.is_followup and (continues or _points_back(read.clean.text)) else ())
         if not focus and continued:
@@ -1168,10 +1170,11 @@ class Assistant:
         # several colloquial words that share as much ("wiped", "fluff") are only the asker's voice.
         # A place is left to the check of where the studies were done, which names theirs.
         # (A word rarely carries more alone than all of them together: each is weighed only then.)
-        topical = [w for w in unknown if not places_named(w)]
-        heaviest = (carried if topical == unknown and len(unknown) == 1 else
-                    max((self.meaning_carried(read.context, [w]) for w in topical), default=0.0)) \
-            if carried >= self.settings.answer.unknown_meaning_topic else 0.0
+        heaviest = 0.0
+        if carried >= self.settings.answer.unknown_meaning_topic:
+            topical = [w for w in unknown if not places_named(w)]
+            heaviest = carried if topical == unknown and len(unknown) == 1 else \
+                max((self.meaning_carried(read.context, [w]) for w in topical), default=0.0)
         if (carried > self.settings.answer.unknown_meaning_max
                 and (heaviest >= self.settings.answer.unknown_meaning_topic
                      or (not named and (len(unknown) >= _UNKNOWN_SHARE * self._content_words(read.clean.text)
@@ -1411,12 +1414,10 @@ class Assistant:
     def _printed_statistic_words(self, text: str) -> set[str]:
         """The words naming a statistic the question asks for that the corpus prints ("inter-rater
         agreement" where the review prints "κ = 0.81"): what it asks for, in the words of its kind."""
-        corpus = None
         words: set[str] = set()
-        for _, asks, printed in self.words.statistics:
+        for name, asks, printed in self.words.statistics:
             for match in asks.finditer(text):
-                corpus = corpus if corpus is not None else self._corpus_text()
-                if printed.search(corpus):
+                if _remembered(self._corpus_prints, name, 64, lambda: bool(printed.search(self._corpus_text()))):
                     words.update(w.lower() for w in _WORD.findall(match.group(0)))
         return words
 

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from assistant.facets import countries_named, selecting_clause, tables_named
 from assistant.query import ReadQuestion
 from ingest.records import Reference, StudyRecord
+from ingest.tables import INTERVENTION_DESIGNS
 from ingest.references import DOI
 
 if TYPE_CHECKING:
@@ -182,7 +183,6 @@ def mentioned_instruments(question: str, glossary: dict[str, str], records: Sequ
     return found
 
 
-_INTERVENTION_DESIGNS = ("RCT", "non-randomized trial", "pre-post")
 DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     # "Non-randomised" and "quasi-experimental" name the other trials, not randomized ones.
     (r"(?<!non-)(?<!non )(?<!not )\b(?:randomi[sz]ed|rcts?)\b|(?<!non-randomised )(?<!non-randomized )(?<!non randomised )"
@@ -197,7 +197,7 @@ DESIGN_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(cross-sectional|surveys?|correlational|questionnaire studies)\b", lambda r: r.design == "cross-sectional"),
     (r"\b(cohort|longitudinal|prospective)\b", lambda r: r.design == "longitudinal"),
     (r"\b(observational|non-?experimental)\b", lambda r: r.design in ("cross-sectional", "longitudinal")),
-    (r"(?<!quasi-)\b(experimental|intervention studies|training studies|pre-post)\b", lambda r: r.design in _INTERVENTION_DESIGNS),
+    (r"(?<!quasi-)\b(experimental|intervention studies|training studies|pre-post)\b", lambda r: r.design in INTERVENTION_DESIGNS),
 ]
 _PROGRAM_FILTERS: list[tuple[str, Callable[[StudyRecord], bool]]] = [
     (r"\b(msc|mindful self-compassion)\b", lambda r: "MSC" in r.program),
@@ -317,9 +317,12 @@ def by_first_author(question: str, studies: Sequence["Study"]) -> list["Study"]:
 def _names_instrument(question: str, instrument) -> bool:
     """The question names the instrument: its full name (two words or more), or its abbreviation
     written as printed ("TS", "SCS-SF")."""
+    # A plain substring test first: the patterns are built only for the few names the question may hold.
     name = instrument.name if len(instrument.name.split()) >= 2 else ""
-    return bool((name and re.search(rf"\b{re.escape(name)}\b", question, re.IGNORECASE))
-                or (len(instrument.abbreviation) >= 2 and re.search(rf"(?<![\w-]){re.escape(instrument.abbreviation)}(?![\w-])", question)))
+    abbreviation = instrument.abbreviation if len(instrument.abbreviation) >= 2 else ""
+    return bool((name and name.lower() in question.lower() and re.search(rf"\b{re.escape(name)}\b", question, re.IGNORECASE))
+                or (abbreviation and abbreviation in question
+                    and re.search(rf"(?<![\w-]){re.escape(abbreviation)}(?![\w-])", question)))
 
 
 def described_study(question: str, studies: Sequence["Study"], *, side: bool = False,
@@ -372,7 +375,7 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
         if asked_design and asked_design == study.design:
             score += 0.75
         # "The Danish trial": the kind of study tells apart two that share a facet; it names none alone.
-        tie_break = 0.75 if not asked_design and _A_TRIAL.search(question) and study.design in _INTERVENTION_DESIGNS else 0.0
+        tie_break = 0.75 if not asked_design and _A_TRIAL.search(question) and study.design in INTERVENTION_DESIGNS else 0.0
         if study.year in years:
             score += 1.5
         if study.n in numbers:

@@ -13,7 +13,7 @@ from pathlib import Path
 from ingest.chunking import glossary_name
 from ingest.citations import strip_markers
 from ingest.records import Digest, Passage, Reference, ReviewInfo, StudyRecord
-from ingest.tables import normalise_design
+from ingest.tables import INTERVENTION_DESIGNS, normalise_design
 
 Direction = str  # "positive" | "negative" | "none" | "mixed" | "unclear"
 
@@ -158,7 +158,7 @@ def parse_outcomes(findings: str) -> tuple[Outcome, ...]:
     return tuple(outcomes)
 
 
-_COUNT = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four)"
+_COUNT = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|sixteen|eighteen|twenty-four|twenty)"
 _SPAN = rf"{_COUNT}[- ]?(?:weeks?|months?|years?)"
 # A follow-up the text states with its length ("a 6-month follow-up", "follow-up 12 weeks",
 # "one month after it ended (follow-up)") or states is absent; a sentence that only uses the
@@ -170,8 +170,7 @@ _FOLLOW_UP = re.compile(
 
 # How long a programme ran, as an abstract or a programme's name states it ("took an 8-week MSC
 # programme", "6 weeks of training"): not a time of measurement ("at 3-month follow-up").
-_LENGTH = re.compile(r"\b(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|sixteen|twenty)[- ](?:weeks?|months?|days?)\b"
-                     r"(?![- ]?(?:follow|post|later|after))", re.IGNORECASE)
+_LENGTH = re.compile(rf"\b{_COUNT}[- ](?:weeks?|months?|days?)\b(?![- ]?(?:follow|post|later|after))", re.IGNORECASE)
 _MEASURED_AT = re.compile(r"\b(?:at|after|over|within|by)\s*$", re.IGNORECASE)
 
 
@@ -230,9 +229,6 @@ def instrument_constructs(passages: Iterable[Passage], glossary: dict[str, str])
     return found
 
 
-_INTERVENTION_DESIGNS = ("RCT", "non-randomized trial", "pre-post")
-
-
 def build_studies(
     references: Sequence[Reference], records: Sequence[StudyRecord], digests: Iterable[Digest],
     glossary: dict[str, str], constructs: dict[str, str] | None = None,
@@ -288,7 +284,7 @@ def build_studies(
             # Where no table gives it, an intervention's length as its programme's name or its abstract states it.
             duration=next((r.duration for r in own if r.duration), "") or (
                 _stated_length(next((r.program for r in own if r.program), ""), digest.digest if digest else "")
-                if design in _INTERVENTION_DESIGNS else ""),
+                if design in INTERVENTION_DESIGNS else ""),
             follow_up=_follow_up(*(r.duration for r in own), *(r.cell("timing") for r in own), *(r.findings for r in own),
                                  digest.digest if digest else ""),
             findings=findings,

@@ -18,6 +18,8 @@ _PROSE_MENTION = re.compile(r"^Table\s+\S+\s+(summari[sz]es|provides|shows|prese
 _HTML_TAG = re.compile(r"<[^>]+>")
 
 DESIGNS = ("RCT", "non-randomized trial", "pre-post", "cross-sectional", "longitudinal", "qualitative", "mixed", "review")
+# The designs that deliver an intervention to the people studied.
+INTERVENTION_DESIGNS = ("RCT", "non-randomized trial", "pre-post")
 
 # What a column holds, from words of its heading; the first matching role wins.
 _ROLES: list[tuple[str, re.Pattern[str]]] = [
