@@ -25,7 +25,7 @@ from assistant.records import Answer, RetrievedPassage, check_persona
 from assistant.retrieve import STOPWORDS, Hit, HybridRetriever, diversify, stem_of, tokenize
 from assistant.facets import (FacetMatch, countries_named, direction_words, follow_up_spans, match_studies, numbers_as_digits, places_named, spans_in_weeks,
                               places_asked_of_studies, region_words, study_tokens, worsened_studies)
-from assistant.spelling import Speller, fold
+from assistant.spelling import Speller, as_written, fold
 from assistant.studies import (DESIGN_FILTERS, AuthorNames, Mention, by_first_author, closest_study, described_study, first_author_surname,
                                named_mentions, named_studies, points_at_one_study, points_at_several_studies, structured_matches)
 from assistant.retrieval_cache import retrieval_structures
@@ -150,7 +150,8 @@ class Assistant:
         # Markup goes before spelling, which would otherwise "correct" the words inside tags.
         # Cut first: spelling and reading are linear, but nobody's question is 100k characters long.
         longest = 2 * self.settings.answer.max_question_chars
-        question = self._capitalised_surnames(self.speller.correct(strip_markup((question or "")[:longest]))[0])
+        question, written = self.speller.correct(strip_markup((question or "")[:longest]))
+        question = self._capitalised_surnames(question)
         history = [self._capitalised_surnames(self.speller.correct(strip_markup(h[:longest]))[0]) for h in list(history)[-8:] if h]
         # The persona is inferred once the question is read, after its two vectors (its own, for
         # the persona, and its search text's) are embedded together.
@@ -214,7 +215,7 @@ class Assistant:
         spoken_of = previous_focus if read.is_followup and not named else continued[0] if continued else ()
         reason = self._abstain_reason(read, hits, unknown_named, named or spoken_of, by_name)
         if reason:
-            text = f"{reason} {self.scope}"
+            text = f"{as_written(reason, written)} {self.scope}"
             if read.clean.notes:
                 text = "\n\n".join([*read.clean.notes, text])
             return self._answer(id, read, text, [], kept, True, None, started, retrieve_ms, compose_started)
@@ -235,7 +236,7 @@ class Assistant:
             parts, halves = clauses, True
         if len(parts) >= 2 and comparison_sides(read.clean.text) and not any(comparison_sides(p) for p in parts):
             parts, halves = [read.clean.text], False  # "the stepping game or a walking group? which did better?": one comparison across parts
-        if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started, halves=halves)) is not None:
+        if len(parts) >= 2 and (each := self._answer_each(parts, history, read, id, started, halves=halves, written=written)) is not None:
             return each
         focus = named or meant or (previous_focus if read.is_followup and (continues or _points_back(read.clean.text)) else ())
         if not focus and continued:
@@ -294,13 +295,19 @@ class Assistant:
         return any(len(t) > 2 and t not in self.words.framing and t in self.known_words for t in tokenize(text))
 
     def _answer_each(self, parts: Sequence[str], history: Sequence[str], read: ReadQuestion, id, started,
-                     halves: bool = False) -> Answer | None:
+                     halves: bool = False, written: Mapping[str, str] = MappingProxyType({})) -> Answer | None:
         """A message of several questions (the whole of it within the corpus) gets an answer to
         each in turn, under the question it answers, in one persona. A later part is read with
         the earlier ones before it, so "Any downsides?" is about what the first part asked; a
         part the corpus cannot answer says so while the others are answered. None when no part
         can be answered alone: the whole is answered as one question."""
-        answers = [self.ask(part, [*history, *parts[:i]], read.persona, continues=halves and i > 0) for i, part in enumerate(parts)]
+        answers: list[Answer] = []
+        for i, part in enumerate(parts):
+            if halves and i > 0 and answers[-1].abstained and _points_back(part):
+                # "Which trials measured salivary cortisol, and did it change with exercise?": "it"
+                # is what the first half asked and the corpus lacks, so the whole has no answer.
+                return answers[-1].model_copy(update={"id": id, "question": read.clean.shown, "persona": read.persona})
+            answers.append(self.ask(part, [*history, *parts[:i]], read.persona, continues=halves and i > 0))
         if all(answer.abstained for answer in answers):
             return None
         citations, seen = [], set()
@@ -312,7 +319,7 @@ class Assistant:
         blocks = [*(["_" + " ".join(read.clean.notes) + "_"] if read.clean.notes else [])]
         for part, answer in zip(parts, answers):
             body = answer.answer.split(f"\n\n{REFERENCES_HEADING}")[0].strip()
-            asked = part.strip()
+            asked = as_written(part.strip(), written)
             blocks.append(f"**{asked[:1].upper()}{asked[1:]}**\n\n{body}")
         if read.persona == "educator" and (references := reference_list(citations, self.library)):
             blocks.append("\n".join(references))

@@ -128,3 +128,12 @@ class Speller:
             return fixed
 
         return _WORD.sub(fix, text), changes
+
+
+def as_written(text: str, changes: Mapping[str, str]) -> str:
+    """The text with its corrected words put back as the asker wrote them: a question shown back
+    ("Which trials measured salivary cortisol?") is in the asker's words, not in the corpus word
+    a correction took for them ("solitary")."""
+    for word, fixed in changes.items():
+        text = re.sub(rf"\b{re.escape(fixed)}\b", word, text)
+    return text

@@ -700,3 +700,10 @@ def test_a_sentence_pointing_back_at_a_point_follows_that_point(assistant):
              and not line.startswith("**What")]
     wounds = next(i for i, line in enumerate(lines) if "wounds and fears" in line)
     assert "necessarily negative" in lines[wounds + 1] and 3 in {c.ref for c in answer.citations}, answer.answer[:900]
+
+
+def test_a_question_shown_back_is_in_the_askers_words():
+    from assistant.spelling import as_written
+    # A correction reads "salivary" as the corpus's "solitary"; the heading shows what was asked.
+    assert as_written("Which trials measured solitary cortisol?", {"salivary": "solitary"}) == "Which trials measured salivary cortisol?"
+    assert as_written("How many psychologists took part?", {}) == "How many psychologists took part?"

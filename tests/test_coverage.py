@@ -1054,3 +1054,12 @@ def test_words_naming_a_statistic_the_corpus_prints_are_what_is_asked_not_a_miss
                                     "and who resolved disagreements?")
     assert not printed.abstained and "0.81" in printed.answer, printed.answer[:300]
     assert assistant.ask("What inter-rater reliability did the reviewers reach when screening studies?").abstained
+
+
+def test_a_second_half_pointing_at_what_the_first_half_lacks_is_declined_with_it(review2_assistant) -> None:
+    # "it" is the cortisol the corpus never mentions: before, the first half was declined and the
+    # second answered with the review's general findings on exercise.
+    answer = review2_assistant.ask("Which included trials measured salivary cortisol, and did it change with exercise?")
+    assert answer.abstained and not answer.citations, answer.answer[:300]
+    # The decline names the missing word as the asker wrote it, not as a correction read it ("solitary").
+    assert "solitary" not in answer.answer and "cortisol" in answer.answer, answer.answer[:300]
