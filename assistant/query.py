@@ -63,6 +63,13 @@ def _statistics() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
 
 
 @lru_cache(maxsize=1)
+def life_stages() -> tuple[tuple[re.Pattern[str], tuple[int, int]], ...]:
+    """Words naming a stage of life ("teenagers") and the ages they cover (assistant/data/life_stages.json)."""
+    stages = json.loads((_DATA / "life_stages.json").read_text(encoding="utf-8"))["stages"]
+    return tuple((re.compile(rf"\b(?:{words})\b", re.IGNORECASE), (low, high)) for words, (low, high) in stages.items())
+
+
+@lru_cache(maxsize=1)
 def _shorthand() -> Mapping[str, str]:
     words = json.loads((_DATA / "shorthand.json").read_text(encoding="utf-8"))["words"]
     return MappingProxyType({k.lower(): v for k, v in words.items()})

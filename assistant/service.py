@@ -18,7 +18,7 @@ from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library,
                                design_as_printed, evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
                                table_quote)
 from assistant.persona import PERSONAS, reads_as_english
-from assistant.query import (HELP_TEXT, ReadQuestion, asks_summary, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
+from assistant.query import (HELP_TEXT, life_stages, ReadQuestion, asks_summary, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
                              lexicon_words, question_parts, clause_questions, read_question, strip_markup, summary_request_words,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
@@ -1253,9 +1253,11 @@ class Assistant:
             self._age_limits = _eligible_ages(s.text for p in self.retriever.passages
                                               if p.kind == "prose" and p.source == "review" for s in p.sentences)
         floor, ceiling, criterion = self._age_limits
-        if floor is not None and all(high < floor for _, high in asked):
+        # "Does it help teenagers as much as it helps older adults?": one side is ages the review
+        # leaves out, so the comparison asked for has no evidence, whatever it says of the other.
+        if floor is not None and any(high < floor for _, high in asked):
             limit = f"aged {floor} and over"
-        elif ceiling is not None and all(low > ceiling for low, _ in asked):
+        elif ceiling is not None and any(low > ceiling for low, _ in asked):
             limit = f"aged {ceiling} or under"
         else:
             return None
@@ -1741,6 +1743,8 @@ _AGE = re.compile(r"\b(\d{1,3})[- ]?(?:years?[- ]old|year olds?|yo|y/o)\b|\baged
 def _asked_ages(question: str) -> list[tuple[int, int]]:
     ages = [(int(d) * 10, int(d) * 10 + 9) for d in _DECADE.findall(question)]
     ages += [(int(a or b), int(a or b)) for a, b in _AGE.findall(question)]
+    # "teenagers", "kids": a stage of life is its ages (assistant/data/life_stages.json).
+    ages += [ages for pattern, ages in life_stages() if pattern.search(question)]
     return ages
 
 

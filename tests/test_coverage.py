@@ -212,9 +212,17 @@ def test_ages_the_eligibility_criteria_leave_out_are_declined_with_the_criterion
     for question in ("Does exercise help depression in people in their 40s and 50s?", "Is walking good for a 45-year-old with low mood?"):
         answer = review2_assistant.ask(question)
         assert answer.abstained and "aged 60" in answer.answer and "eligible" in answer.answer, answer.answer[:300]
-    for question in ("my 70 yo patient is down - would walking help?", "did studies published in the 2010s find benefits?"):
+    for question in ("my 70 yo patient is down - would walking help?", "did studies published in the 2010s find benefits?",
+                     "Is strength training safe for seniors with low mood?"):
         answer = review2_assistant.ask(question)
         assert not answer.abstained and answer.citations, (question, answer.answer[:300])
+
+
+def test_a_stage_of_life_the_criteria_leave_out_is_declined_even_beside_the_one_covered(review2_assistant) -> None:
+    # "Teenagers" are ages 12-19 (assistant/data/life_stages.json); before, the comparison with
+    # older adults was answered with the review's findings on older adults alone.
+    answer = review2_assistant.ask("I work with teenagers who have depression. Does running help them as much as it helps older adults?")
+    assert answer.abstained and "aged 60" in answer.answer, answer.answer[:300]
 
 
 def test_an_effect_question_does_not_open_with_a_table_rows_description_of_a_study(review2_assistant) -> None:
