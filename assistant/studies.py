@@ -27,6 +27,10 @@ _NAMED = re.compile(
 # Years that follow an author's year in the same breath: ", 2017", " and 2017", " (survey) and (2017)".
 _MORE_YEARS = re.compile(r"(?:(?:\s*\([^()]{0,30}\))?\s*(?:,|;|and|&)\s*\(?(?:19|20)\d{2}[a-z]?\)?)*")
 _POSSESSIVE = re.compile(r"['’]s$")
+# "the Kirby one", "the Rimes study": a surname standing before what it names, as people name papers.
+_ATTRIBUTIVE = re.compile(r"\s+(?:one|study|trial|paper|article|review|meta-analysis|survey|cohort|pilot|programme|program|"
+                          r"intervention|course|rct|project|work)\b", re.IGNORECASE)
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 _NOT_NAMES = {"table", "figure", "the", "in", "since", "from", "by", "until", "and", "what", "which", "study", "a",
               "did", "does", "do", "how", "was", "were", "is", "are", "review", "trial", "msc", "mbsr", "rct"}
 
@@ -105,8 +109,10 @@ def named_mentions(question: str, names: AuthorNames) -> tuple[tuple[Mention, ..
             name = _POSSESSIVE.sub("", name)  # "Fulton's 2018 study": the name is Fulton
         # Only author-like mentions count: "X et al", "X and Y", "X (2019)", or a first author's
         # possessive ("Whitford's hatha yoga trial").
+        attributive = (not possessive and not year and _THE_BEFORE.search(question, 0, match.start()) is not None
+                       and _ATTRIBUTIVE.match(question, match.end()) is not None)
         authorish = (match.group("etal") or match.group("second") or (year and match.group("open"))
-                     or (possessive and fold(name) in names.first))
+                     or ((possessive or attributive) and fold(name) in names.first))
         # "Finlay-Jones 2015 vs Finlay-Jones 2017": a surname of the list with one of its years, unbracketed.
         listed_year = year and any(r.year == int(year) for r in names.any.get(fold(name), ()))
         if not (authorish or listed_year) or fold(name) in _NOT_NAMES:

@@ -860,6 +860,18 @@ def test_studies_named_by_a_possessive_or_a_lower_case_surname_are_the_ones_answ
     assert len({c.ref for c in answer.citations if assistant.model.study(c.ref)}) >= 3, answer.answer[:300]
 
 
+def test_a_study_named_by_its_first_author_before_the_word_for_it_is_that_study(assistant) -> None:
+    # "the Kirby one", after a question on meta-analyses: Kirby et al.'s meta-analysis, with its
+    # self-compassion effect (d = 0.70); before, the review's general sentence on effect sizes.
+    answer = assistant.ask("what was the self-compassion effect size in the Kirby one?",
+                           ["Which meta-analyses of self-compassion programmes in the general population does the review cite?"])
+    kirby = next(r.ref for r in assistant.references if r.authors.startswith("Kirby") and "Meta-Analysis" in r.text)
+    assert "0.70" in answer.answer.split("\n\n")[0] and answer.citations[0].ref == kirby, answer.answer[:300]
+    # "the Table study" is no author's.
+    from assistant.studies import named_mentions
+    assert named_mentions("in the Table study what happened?", assistant.authors) == ((), ())
+
+
 def test_two_words_the_corpus_writes_as_one_are_searched_as_that_word(review2_assistant) -> None:
     assert review2_assistant._compounds("how many people dropped out?") == ["dropout"]
     assert review2_assistant._compounds("what were the review's stated aims?") == []  # no "review" + "s"
