@@ -214,6 +214,14 @@ class Assistant:
             continued = self._continued_study(history, hits)
         spoken_of = previous_focus if read.is_followup and not named else continued[0] if continued else ()
         reason = self._abstain_reason(read, hits, unknown_named, named or spoken_of, by_name)
+        if reason and len(clauses := clause_questions(read.clean.text, self._has_topic)) == 2 and not continues and (
+                previous_focus or not self.ask(clauses[0], history, read.persona).abstained) and (
+                each := self._answer_each(clauses, history, read, id, started, halves=True, written=written)) and not each.abstained:
+            # "How many took part, and what was their cortisol?", or in a conversation about one trial
+            # "what about peak VO2, and how many dropped out of the high-intensity arm?": the half the
+            # corpus answers is answered, beside the other's decline. A second half with no study
+            # spoken of before ("…, and what were the effect sizes?") is about the declined first.
+            return each
         if reason:
             text = f"{as_written(reason, written)} {self.scope}"
             if read.clean.notes:
