@@ -707,3 +707,15 @@ def test_a_question_shown_back_is_in_the_askers_words():
     # A correction reads "salivary" as the corpus's "solitary"; the heading shows what was asked.
     assert as_written("Which trials measured solitary cortisol?", {"salivary": "solitary"}) == "Which trials measured salivary cortisol?"
     assert as_written("How many psychologists took part?", {}) == "How many psychologists took part?"
+
+
+def test_an_expansion_adds_only_words_the_question_does_not_already_say():
+    from assistant.query import read_question, words_added
+    from assistant.retrieve import tokenize
+    assert words_added(["depression depressive symptoms", "patients"], "does exercise help depression?") == ["symptoms", "patients"]
+    # "feeling down" is searched as depression; a question saying "depression" is not searched for
+    # it twice more, which outweighed its own words ("with other people or by yourself").
+    said = read_question("Does it make a difference for depression whether you exercise with other people or by yourself?")
+    assert tokenize(said.search_text).count(tokenize("depression")[0]) == 1, said.search_text
+    down = read_question("does exercise help when you're feeling down?")
+    assert tokenize("depression")[0] in tokenize(down.search_text), down.search_text
