@@ -120,13 +120,13 @@ class Assistant:
         self._embeddings = embeddings
         self.authors = AuthorNames.of(index.references, index.review.authors)
         # The surnames of the cited works' authors and of the review's own, as AuthorNames reads them.
-        self._surnames = {part for name in self.authors.surnames for part in re.findall(r"[^\W\d_]{4,}", name)}
+        self._surnames = {fold(part) for name in self.authors.surnames for part in re.findall(r"[^\W\d_]{4,}", name)}
         # Every word of the references' author labels, particles too ("van" of "Van Hoorn").
         self._lower_surnames = None  # the first authors' surnames in lower case, built on first use
         self._label_words = {fold(part) for r in index.references for part in re.findall(r"[^\W\d_]+", r.label.split("(")[0])}
         self.speller = Speller.from_texts([*self.words.lexicon.values(), *index.glossary.values()],
                                           dictionary=_tokenizer_words(settings), counted=structures.word_counts,
-                                          shorthand=self.words.shorthand)
+                                          shorthand=self.words.shorthand, in_use=_in_english_use(settings.answer.word_in_use_zipf))
 
     @property
     def citable_references(self) -> tuple:
@@ -1516,9 +1516,10 @@ class Assistant:
         """A word that is (or is one typo from) an author's surname in the reference list."""
         from rapidfuzz.distance import OSA
 
-        folded = fold(word)
-        return len(folded) >= 4 and any(OSA.distance(folded, name) <= (1 if len(folded) >= 5 else 0)
-                                        for name in self._surnames)
+        # A double-barrelled name is its parts ("jimenez-gomez" of "Jiménez-Gómez"), in any accents.
+        parts = [p for p in re.split(r"[-'’]", fold(word)) if p] or [fold(word)]
+        return all(len(part) >= 4 and any(OSA.distance(part, name) <= (1 if len(part) >= 5 else 0) for name in self._surnames)
+                   for part in parts)
 
     def unknown_terms(self, read: ReadQuestion) -> list[str]:
         """Words of the question that stand nowhere in the corpus (nor in the everyday lexicon),
@@ -1870,6 +1871,16 @@ def scope_statement(review) -> str:
         return "Ask about what the review and the studies it cites report."
     keywords = "; ".join(review.keywords)
     return f"The review, “{review.title}”, covers" + (f": {keywords}." if keywords else " only what its title says.")
+
+
+def _in_english_use(zipf: float):
+    """Whether a word is common enough in English (wordfreq's Zipf scale, offline word lists in
+    its wheel) to be written on purpose; None (no such check) when the setting is off (0)."""
+    if zipf <= 0:
+        return None
+    from wordfreq import zipf_frequency
+
+    return lambda word: zipf_frequency(word, "en") >= zipf
 
 
 def _tokenizer_words(settings: Settings) -> list[str]:

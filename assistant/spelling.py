@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
@@ -59,13 +59,16 @@ class Speller:
     counts: dict[str, int]
     dictionary: frozenset[str] = frozenset()  # words known to be spelt right though not in the corpus
     shorthand: Mapping[str, str] = field(default_factory=dict)  # "ppl" -> "people", where the corpus lacks the word
+    # Whether English uses a word often enough to be written on purpose ("attrition", "salivary"):
+    # such a word is never read as a corpus word two letters away ("attention", "solitary").
+    in_use: Callable[[str], bool] | None = None
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], dictionary: Iterable[str] = (), counted: dict[str, int] | None = None,
-                   shorthand: Mapping[str, str] | None = None) -> "Speller":
+                   shorthand: Mapping[str, str] | None = None, in_use: Callable[[str], bool] | None = None) -> "Speller":
         """The texts' words, added to the `counted` words of other texts (see word_counts)."""
         return cls(counts=word_counts(texts, counted), dictionary=frozenset(w for w in dictionary if w.isalpha()),
-                   shorthand=dict(shorthand or {}))
+                   shorthand=dict(shorthand or {}), in_use=in_use)
 
     def is_english(self, word: str) -> bool:
         """A real word the corpus does not use ("beating", "gentler") is not a typo of one it does,
@@ -103,7 +106,7 @@ class Speller:
             return self.shorthand[folded]
         if american := next((w for w in _spellings(folded)[1:] if w in self.counts), None):
             return american  # the corpus's own spelling of a British word ("prioritise")
-        if not edits or self.is_english(folded) or self._derives(folded):
+        if not edits or self.is_english(folded) or self._derives(folded) or (self.in_use is not None and self.in_use(folded)):
             return None
         found = process.extract(folded, self.counts.keys(), scorer=OSA.distance, score_cutoff=edits, limit=5)
         if not found:

@@ -47,6 +47,7 @@ class AnswerSettings(BaseModel):
     review_section_plans: bool = Field(True, description="Answer questions on the review's limitations, future research or conclusions from its facts of that kind, and follow a sentence announcing a list with the sentences enumerating it.")
     everyday_lexicon: bool = Field(True, description="Read questions with the everyday lexicon (assistant/data/everyday_lexicon.json).")
     framing_words: bool = Field(True, description="Never count framing words (assistant/data/framing_words.txt) as topics the corpus lacks.")
+    word_in_use_zipf: float = Field(2.5, description="A word at least this common in English (wordfreq's Zipf scale: 3 is once per million words) is never taken for a typo of a corpus word ('attrition' is not 'attention'); 0 = off.")
     shorthand: bool = Field(True, description="Read chat and clinical shorthand ('ppl', 'pts', 'tx') as the words meant (assistant/data/shorthand.json).")
     named_statistics: bool = Field(True, description="Decline a question asking for a statistic by name ('the number needed to treat') that its sources never print (assistant/data/statistics.json).")
     same_source_points: int = Field(2, description="Further points an answer may take from the sources it already cites.")

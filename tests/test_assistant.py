@@ -719,3 +719,11 @@ def test_an_expansion_adds_only_words_the_question_does_not_already_say():
     assert tokenize(said.search_text).count(tokenize("depression")[0]) == 1, said.search_text
     down = read_question("does exercise help when you're feeling down?")
     assert tokenize("depression")[0] in tokenize(down.search_text), down.search_text
+
+
+def test_a_word_english_uses_is_not_read_as_a_corpus_word_two_letters_away(assistant):
+    # "attrition" was read as the corpus's "attention", so a dropout question about a named trial
+    # was answered with its findings instead of declined: its sources print no dropout.
+    assert assistant.speller.correction("attrition") is None and assistant.speller.correction("psycologists") == "psychologists"
+    answer = assistant.ask("What was the attrition rate in Jimenez-Gomez et al 2022?")
+    assert answer.abstained and "dropout" in answer.answer and "jimenez-gomez" not in answer.answer.lower(), answer.answer[:300]
