@@ -727,3 +727,13 @@ def test_a_word_english_uses_is_not_read_as_a_corpus_word_two_letters_away(assis
     assert assistant.speller.correction("attrition") is None and assistant.speller.correction("psycologists") == "psychologists"
     answer = assistant.ask("What was the attrition rate in Jimenez-Gomez et al 2022?")
     assert answer.abstained and "dropout" in answer.answer and "jimenez-gomez" not in answer.answer.lower(), answer.answer[:300]
+
+
+def test_a_breakdown_by_group_asks_for_counts_and_its_words_name_no_topic(assistant):
+    from assistant.query import classify_route, read_question
+    # "break down" was searched as words and led with "…can lead to the breaking down of other barriers".
+    answer = assistant.ask("Can you break down the included studies by research design? bullets please, with counts", persona="educator")
+    lead = answer.answer.split("\n\n")[0]
+    assert "cross-sectional" in lead and "14" in lead and "barriers" not in lead, answer.answer[:300]
+    assert classify_route("what's the breakdown of designs?") == "numeric"
+    assert "break down" in read_question("does self-compassion help break down barriers?").search_text
