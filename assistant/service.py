@@ -234,7 +234,9 @@ class Assistant:
             parts = pointing
         halves = False
         clauses = clause_questions(read.clean.text, self._has_topic) if len(parts) == 1 else []
-        if len(clauses) == 2 and not comparison_sides(read.clean.text) and (
+        # A comparison across the halves is one question; one made whole in the first half ("the
+        # difference between RoB 2 and the MMAT, and which studies was each used for?") is not.
+        if len(clauses) == 2 and (not comparison_sides(read.clean.text) or comparison_sides(clauses[0])) and (
                 not (named or meant or spoken_of or previous_focus) or named_mentions(clauses[1], self.authors)[0]):
             # "How many studies were in the main review, and how many in the extra one?" is two
             # questions, the second about what the first is about ("…, and what did the trainees

@@ -1094,3 +1094,11 @@ def test_in_a_conversation_about_one_trial_the_half_the_corpus_answers_is_answer
     # With no trial spoken of, a second half that names nothing of its own is about the first.
     answer = review2_assistant.ask("Did any trials combine exercise with vitamin D or protein supplements, and what was the added benefit?")
     assert answer.abstained, answer.answer[:300]
+
+
+def test_a_comparison_made_whole_in_the_first_half_leaves_the_second_half_its_own_question(review2_assistant) -> None:
+    # Before, the two halves were read as one list question and answered with three unrelated studies.
+    answer = review2_assistant.ask("What's the difference between RoB 2 and the MMAT, and which studies in the review was each one used for?",
+                                   persona="educator")
+    first = answer.answer.split("**Which studies")[0]
+    assert "RoB 2" in first and "MMAT" in first and "Whitford" not in first, answer.answer[:400]
