@@ -257,7 +257,7 @@ class Assistant:
                 len(worse := worsened_studies(read.clean.text, self.model.studies)) == 1:
             focus = worse  # "I read a study found it made people worse - what happened?": the one trial that did
         if not focus and read.route in ("fact", "numeric", "effect", "contrast"):
-            focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r))
+            focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r) and self._holds_both_sides(r, read.clean.text))
         markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)
         if len(focus) == 1 and _ASKS_STUDY_FACTS.search(read.clean.text):
             markdown, citations = self._with_study_facts(focus[0], markdown, citations)
@@ -278,6 +278,17 @@ class Assistant:
         if read.clean.notes:
             markdown = "\n\n".join(["_" + " ".join(read.clean.notes) + "_", markdown])
         return self._answer(id, read, markdown, citations, kept, False, evidence, started, retrieve_ms, compose_started)
+
+    def _holds_both_sides(self, ref: int, question: str) -> bool:
+        """The study's passages speak of both things the question compares ("high vs low intensity"
+        in the dose trial), or it compares nothing: "cycling vs tai chi?" is not the cycling trial's
+        question, however much that trial leads the search."""
+        sides = comparison_sides(question)
+        if sides is None:
+            return True
+        held = {t for p in self._by_study.get(ref, []) for t in self._tokens_of(p)}
+        named = [{t for t in tokenize(side) if t not in self.words.framing} for side in sides]
+        return all(side & held for side in named if side)
 
     def _unmentioned(self, read: ReadQuestion) -> list[str]:
         """Words of an answered question that the corpus never uses and that carry part of its

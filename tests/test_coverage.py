@@ -1102,3 +1102,14 @@ def test_a_comparison_made_whole_in_the_first_half_leaves_the_second_half_its_ow
                                    persona="educator")
     first = answer.answer.split("**Which studies")[0]
     assert "RoB 2" in first and "MMAT" in first and "Whitford" not in first, answer.answer[:400]
+
+
+def test_a_comparison_is_not_narrowed_to_a_study_holding_one_side_only(review2_assistant) -> None:
+    # The cycling trial led the search for "cycling vs tai chi?", and the answer spoke of it alone;
+    # the dose trial still answers "high vs low intensity", both of which it compared.
+    answer = review2_assistant.ask("a lot of my clients are already on antidepressants - does adding exercise on top actually do "
+                                   "anything? cycling vs tai chi?", persona="therapist")
+    second = answer.answer[answer.answer.find("**Cycling vs tai chi?**"):]
+    cited = {int(n) for n in re.findall(r"\[(\d+)", second)}
+    assert {19, 27} <= cited, second[:500]  # the cycling trial and the tai chi trial, both added to antidepressants
+    assert review2_assistant._holds_both_sides(22, "compare high vs low intensity aerobic exercise")
