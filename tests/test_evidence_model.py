@@ -66,6 +66,9 @@ def test_every_design_label_in_answers_and_in_the_table_is_the_evidence_models(a
     assert model[3] == "non-randomized trial" and model[16] == "pre-post"
     answer = assistant.ask("What kind of study was Yela et al. (2020)?", persona="researcher")
     assert "non-randomized trial" in answer.answer and not re.search(r"Yela[^.\n]*\bRCT\b", answer.answer)
+    # The label, then the table's own words where they say more ("Yes/partial RCT"), not instead.
+    partial = assistant.ask("Jimenez-Gomez et al 2022: how does the review classify the design?", persona="researcher")
+    assert f"{model[23]} (partial RCT)" in partial.answer, partial.answer[:400]
 
 
 @pytest.mark.slow
