@@ -406,20 +406,6 @@ def expand_terms(question: str, glossary: dict[str, str], lexicon: Mapping[str, 
     return tuple(dict.fromkeys(expansions))
 
 
-def words_added(expansions: Sequence[str], text: str) -> list[str]:
-    """The expansions' words that the text (or an earlier expansion) does not already say: a
-    question saying "depression" is not searched for "depression depressive symptoms" again,
-    which would weigh the corpus's most common word three times over the question's own words."""
-    said = set(tokenize(text))
-    added = []
-    for expansion in expansions:
-        new = [w for w in expansion.split() if not set(tokenize(w)) <= said]
-        said |= set(tokenize(expansion))
-        if new:
-            added.append(" ".join(new))
-    return added
-
-
 def _names_abbreviation(question: str, abbreviation: str) -> bool:
     """The question names the abbreviation: in any case ("msc"), except one that is also a
     common word ("OR" for odds ratio, "AS"), which counts only as written, in capitals."""
@@ -478,7 +464,7 @@ def read_question(
         persona=infer_persona(clean.text or clean.shown, persona),
         # What the answer is for and how it is shaped ("for a staff newsletter", "an executive
         # summary") are left out of the search: they would find passages using those words.
-        search_text=" ".join([_FORM_ONLY.sub(" ", _PURPOSE.sub(" ", context)), *words_added(expansions, context)]).strip(),
+        search_text=" ".join([_FORM_ONLY.sub(" ", _PURPOSE.sub(" ", context)), *expansions]).strip(),
         context=context,
         expansions=expansions,
         entities=named_entities(clean.text, glossary or {}),

@@ -18,7 +18,7 @@ from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library,
                                design_as_printed, evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
                                table_quote)
 from assistant.persona import PERSONAS, reads_as_english
-from assistant.query import (HELP_TEXT, life_stages, words_added, ReadQuestion, asks_summary, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
+from assistant.query import (HELP_TEXT, life_stages, ReadQuestion, asks_summary, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
                              lexicon_words, question_parts, clause_questions, read_question, strip_markup, summary_request_words,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
@@ -1968,7 +1968,7 @@ def _dense_query(read: ReadQuestion) -> str:
     """A follow-up with words of its own is embedded on its own (plus expansions); a bare
     "and anxiety?" borrows the earlier question's meaning."""
     if read.is_followup and len(tokenize(read.clean.text)) >= 3:
-        return " ".join([read.clean.text, *words_added(read.expansions, read.clean.text)])
+        return " ".join([read.clean.text, *read.expansions])
     return read.search_text
 
 

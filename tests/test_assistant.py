@@ -709,18 +709,6 @@ def test_a_question_shown_back_is_in_the_askers_words():
     assert as_written("How many psychologists took part?", {}) == "How many psychologists took part?"
 
 
-def test_an_expansion_adds_only_words_the_question_does_not_already_say():
-    from assistant.query import read_question, words_added
-    from assistant.retrieve import tokenize
-    assert words_added(["depression depressive symptoms", "patients"], "does exercise help depression?") == ["symptoms", "patients"]
-    # "feeling down" is searched as depression; a question saying "depression" is not searched for
-    # it twice more, which outweighed its own words ("with other people or by yourself").
-    said = read_question("Does it make a difference for depression whether you exercise with other people or by yourself?")
-    assert tokenize(said.search_text).count(tokenize("depression")[0]) == 1, said.search_text
-    down = read_question("does exercise help when you're feeling down?")
-    assert tokenize("depression")[0] in tokenize(down.search_text), down.search_text
-
-
 def test_a_word_english_uses_is_not_read_as_a_corpus_word_two_letters_away(assistant):
     # "attrition" was read as the corpus's "attention", so a dropout question about a named trial
     # was answered with its findings instead of declined: its sources print no dropout.
