@@ -40,7 +40,7 @@ class FacetMatch:
 
 def study_document(study: Study, digest: Digest | None) -> str:
     """Everything the evidence model knows about a study, as one text."""
-    parts = [study.design, study.population, study.country, study.intervention, study.duration, study.follow_up,
+    parts = [study.design, study.method, study.population, study.country, study.intervention, study.duration, study.follow_up,
              " ".join(f"{i.abbreviation} {i.name} {i.measures}" for i in study.instruments),
              " ".join(o.text for o in study.outcomes), study.findings]
     if digest is not None and digest.found:

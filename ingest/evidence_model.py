@@ -63,6 +63,9 @@ class Study:
     duration: str
     follow_up: str
     findings: str
+    # The table's own words for how the study was done, where it has a column for them
+    # ("Thematic analysis (Braun & Clarke, 2006)"): a list of the studies using a method finds them.
+    method: str = ""
 
     def n_statement(self) -> str:
         """"N = 126 (Table 2); the abstract reports 110" when the sources disagree."""
@@ -288,6 +291,7 @@ def build_studies(
             follow_up=_follow_up(*(r.duration for r in own), *(r.cell("timing") for r in own), *(r.findings for r in own),
                                  digest.digest if digest else ""),
             findings=findings,
+            method=next((m for r in own if (m := re.sub(r"\s+", " ", r.cell("design")).strip(" .")) ), ""),
         ))
     return tuple(studies)
 

@@ -338,3 +338,11 @@ def test_a_programme_length_no_table_gives_is_read_from_its_description(assistan
     answer = assistant.ask("How long did the MSC programme run in Yela et al. 2020 and in Finlay-Jones et al. 2017, each?",
                            persona="researcher")
     assert "8-week" in answer.answer and "6-week" in answer.answer, answer.answer[:800]
+
+
+def test_a_list_of_the_studies_using_a_method_of_analysis_reads_the_tables_own_words(assistant) -> None:
+    # Quaglia et al.'s row says "Thematic analysis (Braun & Clarke, 2006)" only in its Method
+    # column, which the evidence model did not keep: the list missed it.
+    assert assistant.model.study(46).method.startswith("Thematic analysis")
+    answer = assistant.ask("which studies used thematic analysis?", persona="researcher")
+    assert {46, 67} <= {c.ref for c in answer.citations}, answer.answer[:300]
