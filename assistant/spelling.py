@@ -106,7 +106,7 @@ class Speller:
             return self.shorthand[folded]
         if american := next((w for w in _spellings(folded)[1:] if w in self.counts), None):
             return american  # the corpus's own spelling of a British word ("prioritise")
-        if not edits or self.is_english(folded) or self._derives(folded) or (self.in_use is not None and self.in_use(folded)):
+        if not edits or self.is_english(folded) or self._derives(folded):
             return None
         found = process.extract(folded, self.counts.keys(), scorer=OSA.distance, score_cutoff=edits, limit=5)
         if not found:
@@ -114,7 +114,10 @@ class Speller:
         best = min(distance for _, distance, _ in found)
         # Same first letter, as typists rarely miss it; the most frequent of the nearest wins.
         nearest = [(self.counts[w], w) for w, distance, _ in found if distance == best and w[0] == folded[0]]
-        return max(nearest)[1] if nearest else None
+        meant = max(nearest)[1] if nearest else None
+        if meant and self.in_use is not None and not (folded.startswith(meant) or meant.startswith(folded)) and self.in_use(folded):
+            return None  # a word in its own right ("attrition"), unless another form of the one meant ("cohorts")
+        return meant
 
     def correct(self, text: str) -> tuple[str, dict[str, str]]:
         """The text with its misspelt words replaced, and what was replaced by what."""

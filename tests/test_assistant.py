@@ -713,6 +713,10 @@ def test_a_word_english_uses_is_not_read_as_a_corpus_word_two_letters_away(assis
     # "attrition" was read as the corpus's "attention", so a dropout question about a named trial
     # was answered with its findings instead of declined: its sources print no dropout.
     assert assistant.speller.correction("attrition") is None and assistant.speller.correction("psycologists") == "psychologists"
+    # Another form of the corpus word meant is still read as it, however common ("cohorts").
+    from assistant.spelling import Speller
+    speller = Speller.from_texts(["a cohort whose attention waned"], in_use=lambda word: word in {"cohorts", "attrition"})
+    assert speller.correction("cohorts") == "cohort" and speller.correction("attrition") is None
     answer = assistant.ask("What was the attrition rate in Jimenez-Gomez et al 2022?")
     assert answer.abstained and "dropout" in answer.answer and "jimenez-gomez" not in answer.answer.lower(), answer.answer[:300]
 
