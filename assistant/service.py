@@ -623,9 +623,11 @@ class Assistant:
             sentence, passage = self._sentence_at[fact.text]
             claim = claim_from_sentence(sentence, passage, 0.0)
             candidates.append((order, replace(claim, score=scored.get(claim.quote, 0.0))))
-        best = sorted(candidates, key=lambda item: (-item[1].score, item[0]))[:most]
         pattern = dict(_ASKS_KIND)[kinds]
         own = [item for item, fact in zip(candidates, facts) if pattern.search(fact.section)]
+        # The review's own section on them, where it has one, before a sentence elsewhere that only
+        # uses the word ("acceptance of one's own limitations", of what a study found).
+        best = sorted(own if len(own) >= 2 else candidates, key=lambda item: (-item[1].score, item[0]))[:most]
         if len(own) > most and (asks_summary(read.clean.text) or not self._has_topic(pattern.sub(" ", without_summary_request(read.clean.text)))):
             # "Summarize the limitations", "what are the limitations?": the review's own section on them, read through,
             # not the few sentences that share the question's words. The section in `most` stretches

@@ -729,3 +729,12 @@ def test_a_breakdown_by_group_asks_for_counts_and_its_words_name_no_topic(assist
     assert "cross-sectional" in lead and "14" in lead and "barriers" not in lead, answer.answer[:300]
     assert classify_route("what's the breakdown of designs?") == "numeric"
     assert "break down" in read_question("does self-compassion help break down barriers?").search_text
+
+
+def test_the_reviews_limitations_come_from_its_own_section_on_them(assistant):
+    # A Discussion sentence on what a study found ("acceptance of one's own limitations [46]") used
+    # the word, not the review's limitations: it was the first point.
+    answer = assistant.ask("what do the authors see as the main limitations of the research on therapists' self-compassion? "
+                           "bullets pls", persona="educator")
+    assert answer.citations and {c.ref for c in answer.citations} == {0}, answer.answer[:400]
+    assert "only four studies used experimental" in answer.answer, answer.answer[:400]
