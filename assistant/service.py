@@ -62,6 +62,7 @@ class Assistant:
         self.model = index.model
         self.scope = scope_statement(index.review)
         self._topic = " ".join((index.review.title, *index.review.keywords))
+        self._topic_tokens = frozenset(tokenize(self._topic))
         self._study_tokens = study_tokens(index.model.studies, self.digests) if index.model else {}
         self.reference_count = len(index.references)
         # Saved beside the index at ingest; built here only for an index without them.
@@ -625,9 +626,14 @@ class Assistant:
             candidates.append((order, replace(claim, score=scored.get(claim.quote, 0.0))))
         pattern = dict(_ASKS_KIND)[kinds]
         own = [item for item, fact in zip(candidates, facts) if pattern.search(fact.section)]
-        # The review's own section on them, where it has one, before a sentence elsewhere that only
-        # uses the word ("acceptance of one's own limitations", of what a study found).
-        best = sorted(own if len(own) >= 2 else candidates, key=lambda item: (-item[1].score, item[0]))[:most]
+        # The review's own section on them, where it has one; a sentence elsewhere only when it
+        # speaks of what the question names beyond the review's topic ("the limitations of the
+        # cross-sectional studies"), not when it only uses the word ("acceptance of one's own
+        # limitations", of what a study found).
+        beyond = {t for t in tokenize(pattern.sub(" ", without_summary_request(read.clean.text)))
+                  if t in self.known_words and t not in self.words.framing and t not in self._topic_tokens}
+        pool = candidates if len(own) < 2 else [item for item in candidates if item in own or beyond & set(tokenize(item[1].quote))]
+        best = sorted(pool, key=lambda item: (-item[1].score, item[0]))[:most]
         if len(own) > most and (asks_summary(read.clean.text) or not self._has_topic(pattern.sub(" ", without_summary_request(read.clean.text)))):
             # "Summarize the limitations", "what are the limitations?": the review's own section on them, read through,
             # not the few sentences that share the question's words. The section in `most` stretches

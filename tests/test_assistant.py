@@ -738,3 +738,7 @@ def test_the_reviews_limitations_come_from_its_own_section_on_them(assistant):
                            "bullets pls", persona="educator")
     assert answer.citations and {c.ref for c in answer.citations} == {0}, answer.answer[:400]
     assert "only four studies used experimental" in answer.answer, answer.answer[:400]
+    # What the review says elsewhere of the limitations of what the question names still answers it.
+    cross = assistant.ask("What limitations of the cross-sectional studies does the review point out? bullet points are fine",
+                          persona="educator")
+    assert "all these cross-sectional studies share some limitations" in cross.answer, cross.answer[:400]
