@@ -258,6 +258,18 @@ def asks_summary(question: str) -> bool:
     return bool(_OVERVIEW.search(question.lower()))
 
 
+# The asker's doubt offered as the other answer ("does it help, or is that just instagram advice?",
+# "or is it just nice and relaxing?"): what they suspect, not a topic the corpus must hold.
+_DOUBT = re.compile(r"\bor (?:is|was|are|isn'?t) (?:it|that|this|they|all (?:of )?(?:this|that))\s+"
+                    r"(?:(?:just|only|simply|merely|mostly|basically|really|all|kind of|sort of|a bit of)\s+)*(?P<doubt>[^?.!;]+)",
+                    re.IGNORECASE)
+
+
+def doubt_words(question: str) -> set[str]:
+    """The lower-cased words of the asker's doubt offered as the other answer (see _DOUBT)."""
+    return {w for m in _DOUBT.finditer(question) for w in re.findall(r"[a-z0-9'-]+", m.group("doubt").lower())}
+
+
 def summary_request_words(question: str) -> set[str]:
     """The lower-cased words asking for a summary ("sum", "up" of "sum up the risk of bias") or
     saying what the answer is for ("staff", "newsletter"): they name the answer's form or use,

@@ -1113,3 +1113,15 @@ def test_a_comparison_is_not_narrowed_to_a_study_holding_one_side_only(review2_a
     cited = {int(n) for n in re.findall(r"\[(\d+)", second)}
     assert {19, 27} <= cited, second[:500]  # the cycling trial and the tai chi trial, both added to antidepressants
     assert review2_assistant._holds_both_sides(22, "compare high vs low intensity aerobic exercise")
+
+
+def test_the_askers_doubt_offered_as_the_other_answer_is_no_missing_topic(assistant, review2_assistant) -> None:
+    # "…or is that just instagram advice?": before, declined for "instagram"; "…or is it just nice
+    # and relaxing?" for "lift, relaxing, nice".
+    answer = assistant.ask("honestly I'm always drained after sessions and kinda burnt out. does being kinder to myself "
+                           "actually help or is that just instagram advice?", persona="therapist")
+    assert not answer.abstained and answer.citations, answer.answer[:300]
+    tai_chi = review2_assistant.ask("A lot of my seniors are into tai chi. Does it actually lift mood or is it just nice and relaxing?")
+    assert not tai_chi.abstained and tai_chi.citations, tai_chi.answer[:300]
+    # What the question itself asks about is still checked.
+    assert assistant.ask("Does yoga help therapists' burnout, or is it just hype?").abstained
