@@ -1059,6 +1059,14 @@ def test_a_statistic_asked_of_the_reviews_own_analysis_is_looked_for_in_its_own_
     assert own.abstained and "review itself" in own.answer.split(".")[0], own.answer[:300]
     cited = assistant.ask("What pooled effects did the earlier meta-analyses cited in the review report?")
     assert not cited.abstained and cited.citations, cited.answer[:300]
+    # A statistic named with an apostrophe ("Hedges' g") is still that statistic.
+    hedges = assistant.ask("What pooled Hedges' g for self-compassion did the review's own meta-analysis of the four trials report?")
+    assert hedges.abstained and "review itself" in hedges.answer.split(".")[0], hedges.answer[:300]
+
+
+def test_a_trial_registration_no_source_prints_is_declined(assistant) -> None:
+    answer = assistant.ask("What's the trial registration number for Eriksson et al. 2018?")
+    assert answer.abstained and "registration" in answer.answer.split(".")[0] and not answer.citations, answer.answer[:300]
 
 
 def test_an_intensifier_and_a_tired_therapists_words_do_not_make_a_question_out_of_scope(assistant) -> None:
