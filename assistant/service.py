@@ -1899,9 +1899,15 @@ def _in_english_use(zipf: float):
     its wheel) to be written on purpose; None (no such check) when the setting is off (0)."""
     if zipf <= 0:
         return None
-    from wordfreq import zipf_frequency
 
-    return lambda word: zipf_frequency(word, "en") >= zipf
+    def in_use(word: str) -> bool:
+        # Imported on first need (a question with a word the corpus lacks), not at start: its
+        # word lists take a few hundred milliseconds to read.
+        from wordfreq import zipf_frequency
+
+        return zipf_frequency(word, "en") >= zipf
+
+    return in_use
 
 
 def _tokenizer_words(settings: Settings) -> list[str]:
