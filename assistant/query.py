@@ -181,15 +181,15 @@ def clean_question(raw: str | None, max_chars: int = 2000) -> CleanQuestion:
 
 # Routes in the order they are tried; the first whose pattern matches wins.
 # Requests for a summary that name only its shape: a route's cue, and never searched for.
-_SHAPES = (r"executive summary|abstract-style|one-paragraph|headlines?|in a nutshell|tl;? ?dr|"
-           # "break the studies down by design": counts by group, a shape, not the "breaking down" of barriers
-           r"break(?:s|ing)? down(?=(?: [\w-]+){0,5} (?:by|into|per)\b)|break(?:s|ing)? (?:\w+ ){1,4}down(?= by| into| per)|broken down|breakdown")
+# "Break the studies down by design": counts by group, a shape, not the "breaking down" of barriers.
+_BREAKDOWN = r"break(?:s|ing)? down(?=(?: [\w-]+){0,5} (?:by|into|per)\b)|break(?:s|ing)? (?:\w+ ){1,4}down(?= by| into| per)|broken down|breakdown"
+_SHAPES = r"executive summary|abstract-style|one-paragraph|headlines?|in a nutshell|tl;? ?dr|" + _BREAKDOWN
 _ROUTES: tuple[tuple[Route, re.Pattern[str]], ...] = (
     ("list", re.compile(r"\bwhich\b(\s+(of|the|[\w-]+)){0,5}\s+(studies|papers|trials|rcts)\b|\b(which|what) authors\b|\b(which(?!\s+works?\s+(better|best|more|less|well)\b)|what(?!\s+works\b)|list|name|any)\b(\s+(of|the|[\w-]+)){0,3}\s+(studies|papers|trials|articles|works(?!\s+(?:better|best|well|more|less)\b)|surveys|rcts?|questionnaires|scales|instruments|measures|inventories)\b|\bwhich\b(\s+(of|the|[\w-]+)){0,3}\s+(programmes|programs|interventions|cohorts|experiments)\b|\bstudies (that|which|used|using|with|on)\b|\blist\b|\bwho (used|studied|found|measured)\b"
                         # "Put the four training studies into a table": the studies themselves, laid out.
                         r"|\b(put|arrange|tabulate|lay out|line up)\b.{0,40}\b(studies|trials|papers)\b|\b(table|chart|grid) of\b.{0,30}\b(studies|trials|papers)\b")),
     ("contrast", re.compile(r"\b(contrary|contradict|conflicting|against|negative (result|finding)s?|downsides?|drawbacks?|limitations?|mixed|not (support|help|work|find)|fail(ed)?|no (effect|difference)|harm(ful)?|backfire|caveats?|unexpected)\b")),
-    ("numeric", re.compile(r"\b(break(?:s|ing)? down(?=(?: [\w-]+){0,5} (?:by|into|per)\b)|break(?:s|ing)? (?:\w+ ){1,4}down(?= by| into| per)|broken down|breakdown|how many|how much|(share|proportion|fraction) of|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
+    ("numeric", re.compile(r"\b(" + _BREAKDOWN + r"|how many|how much|(share|proportion|fraction) of|how large|how big|sample size|number of|percent(age)?|%|effect sizes?|cohen|\bd\b ?=|variance|how long|how often|minutes|weeks|n ?=)\b")),
     ("definition", re.compile(r"^(what is|what's|what are|define|definition of|what does .{1,40} (mean|stand for))\b|\b(defined|definition|stand for|components? of|elements? of)\b")),
     ("overview", re.compile(r"\b(" + _SHAPES + r"|in brief|briefly|tell us|what do (the )?[\w-]+ ?(studies|research|trials|surveys) (say|show|tell|suggest|find)|summar(y|ise|ize)|overview|synthes[ie][sz]e?|in general|overall|(main|key|most important|important|principal|major|top) (findings|results|points|messages|conclusions)|consensus|verdict|what (does|do) (the|this) (review|paper|article|authors?) (say|conclude|find)|conclusions?|big picture|take[- ]?home|(key )?takeaways?|bottom line|gist|sum (it |this |that )?up|recap|upshot)\b")),
     ("effect", re.compile(r"^(does|do|can|could|is|are|will|would|should|might)\b|\b(help|helps|reduce|improve|protect|benefit|prevent|effective|work|linked|associated|related)\b")),

@@ -215,9 +215,11 @@ class Assistant:
             continued = self._continued_study(history, hits)
         spoken_of = previous_focus if read.is_followup and not named else continued[0] if continued else ()
         reason = self._abstain_reason(read, hits, unknown_named, named or spoken_of, by_name)
-        if reason and len(clauses := clause_questions(read.clean.text, self._has_topic)) == 2 and not continues and (
-                previous_focus or not self.ask(clauses[0], history, read.persona).abstained) and (
-                each := self._answer_each(clauses, history, read, id, started, halves=True, written=written)) and not each.abstained:
+        clauses = clause_questions(read.clean.text, self._has_topic)
+        if reason and len(clauses) == 2 and not continues and (
+                not (first := self.ask(clauses[0], history, read.persona)).abstained or previous_focus) and (
+                each := self._answer_each(clauses, history, read, id, started, halves=True, written=written,
+                                          first=first)) and not each.abstained:
             # "How many took part, and what was their cortisol?", or in a conversation about one trial
             # "what about peak VO2, and how many dropped out of the high-intensity arm?": the half the
             # corpus answers is answered, beside the other's decline. A second half with no study
@@ -234,7 +236,7 @@ class Assistant:
             # questions, each pointing at what was said; a part that does not point would lose it.
             parts = pointing
         halves = False
-        clauses = clause_questions(read.clean.text, self._has_topic) if len(parts) == 1 else []
+        clauses = clauses if len(parts) == 1 else []
         # A comparison across the halves is one question; one made whole in the first half ("the
         # difference between RoB 2 and the MMAT, and which studies was each used for?") is not.
         if len(clauses) == 2 and (not comparison_sides(read.clean.text) or comparison_sides(clauses[0])) and (
@@ -317,19 +319,22 @@ class Assistant:
         return any(len(t) > 2 and t not in self.words.framing and t in self.known_words for t in tokenize(text))
 
     def _answer_each(self, parts: Sequence[str], history: Sequence[str], read: ReadQuestion, id, started,
-                     halves: bool = False, written: Mapping[str, str] = MappingProxyType({})) -> Answer | None:
+                     halves: bool = False, written: Mapping[str, str] = MappingProxyType({}),
+                     first: Answer | None = None) -> Answer | None:
         """A message of several questions (the whole of it within the corpus) gets an answer to
         each in turn, under the question it answers, in one persona. A later part is read with
         the earlier ones before it, so "Any downsides?" is about what the first part asked; a
         part the corpus cannot answer says so while the others are answered. None when no part
-        can be answered alone: the whole is answered as one question."""
+        can be answered alone: the whole is answered as one question. `first`: the first part's
+        answer, when the caller has it already."""
         answers: list[Answer] = []
         for i, part in enumerate(parts):
             if halves and i > 0 and answers[-1].abstained and _points_back(part):
                 # "Which trials measured salivary cortisol, and did it change with exercise?": "it"
                 # is what the first half asked and the corpus lacks, so the whole has no answer.
                 return answers[-1].model_copy(update={"id": id, "question": read.clean.shown, "persona": read.persona})
-            answers.append(self.ask(part, [*history, *parts[:i]], read.persona, continues=halves and i > 0))
+            answers.append(first if i == 0 and first is not None else
+                           self.ask(part, [*history, *parts[:i]], read.persona, continues=halves and i > 0))
         if all(answer.abstained for answer in answers):
             return None
         citations, seen = [], set()
@@ -630,11 +635,11 @@ class Assistant:
         # speaks of what the question names beyond the review's topic ("the limitations of the
         # cross-sectional studies"), not when it only uses the word ("acceptance of one's own
         # limitations", of what a study found).
-        beyond = {t for t in tokenize(pattern.sub(" ", without_summary_request(read.clean.text)))
-                  if t in self.known_words and t not in self.words.framing and t not in self._topic_tokens}
+        asked = pattern.sub(" ", without_summary_request(read.clean.text))  # what it asks of them
+        beyond = {t for t in tokenize(asked) if t in self.known_words and t not in self.words.framing and t not in self._topic_tokens}
         pool = candidates if len(own) < 2 else [item for item in candidates if item in own or beyond & set(tokenize(item[1].quote))]
         best = sorted(pool, key=lambda item: (-item[1].score, item[0]))[:most]
-        if len(own) > most and (asks_summary(read.clean.text) or not self._has_topic(pattern.sub(" ", without_summary_request(read.clean.text)))):
+        if len(own) > most and (asks_summary(read.clean.text) or not self._has_topic(asked)):
             # "Summarize the limitations", "what are the limitations?": the review's own section on them, read through,
             # not the few sentences that share the question's words. The section in `most` stretches
             # in reading order, the sentence of each whose passage is closest to the question.
@@ -1774,7 +1779,7 @@ def _asked_ages(question: str) -> list[tuple[int, int]]:
     ages = [(int(d) * 10, int(d) * 10 + 9) for d in _DECADE.findall(question)]
     ages += [(int(a or b), int(a or b)) for a, b in _AGE.findall(question)]
     # "teenagers", "kids": a stage of life is its ages (assistant/data/life_stages.json).
-    ages += [ages for pattern, ages in life_stages() if pattern.search(question)]
+    ages += [span for pattern, span in life_stages() if pattern.search(question)]
     return ages
 
 
