@@ -115,8 +115,12 @@ class Assistant:
         self.known_stems = {_stem(w) for w in self.known_words}
         # An everyday word the lexicon reads ("worried" → anxiety) is understood only when this
         # corpus speaks of what it means; otherwise it names a topic the corpus lacks.
-        self._lexicon_here = {pattern: meaning for pattern, meaning in self.words.lexicon.items()
-                              if any(t in self.known_words for t in tokenize(meaning))}
+        # What it adds to a search is only the words this corpus uses: "clients" gains "patients"
+        # everywhere, "therapeutic relationship" only where a review speaks of one.
+        self._lexicon_here = {pattern: used for pattern, meaning in self.words.lexicon.items()
+                              if (used := " ".join(w for w in meaning.split()
+                                                   if (tokens := tokenize(w)) and all(t in self.known_words for t in tokens)))}
+        self._words_here = replace(self.words, lexicon=MappingProxyType(self._lexicon_here))
         self._sorted_words = sorted(self.known_words)
         self._embeddings = embeddings
         self.authors = AuthorNames.of(index.references, index.review.authors)
@@ -157,7 +161,7 @@ class Assistant:
         # The persona is inferred once the question is read, after its two vectors (its own, for
         # the persona, and its search text's) are embedded together.
         read = read_question(question, history, persona if persona != "auto" else PERSONAS[0], self._glossary_for(question),
-                             self.settings.answer.max_question_chars, self.words)
+                             self.settings.answer.max_question_chars, self._words_here)
         if compounds := self._compounds(read.clean.text):
             read = replace(read, expansions=(*read.expansions, *compounds), search_text=f"{read.search_text} {' '.join(compounds)}")
         if read.clean.text:

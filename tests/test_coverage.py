@@ -8,6 +8,7 @@ import re
 import pytest
 
 from assistant.query import read_question
+from assistant.retrieve import tokenize
 from common.settings import PROJECT_ROOT, Settings
 
 REVIEW2 = PROJECT_ROOT.parent / "shared" / "fixtures" / "review2"
@@ -66,6 +67,15 @@ def test_an_everyday_word_for_an_outcome_this_review_never_measured_is_declined(
     # The everyday lexicon reads "anxious" as anxiety; this review has no anxiety outcome at all.
     answer = review2_assistant.ask("Did the exercise trials make older people less anxious?")
     assert answer.abstained and not answer.citations
+
+
+def test_the_everyday_lexicon_adds_to_a_search_only_words_this_review_uses(review2_assistant) -> None:
+    # The lexicon reads "clients" as the seed review's "therapeutic relationship" too; a review of
+    # exercise never says "therapeutic", so a search over it is not pulled towards passages near that word.
+    read = read_question("does exercise help my clients' mood?", [], "therapist", words=review2_assistant._words_here)
+    assert "patients" in read.search_text and "therapeutic" not in read.search_text
+    known = review2_assistant.known_words
+    assert all(t in known for meaning in review2_assistant._lexicon_here.values() for w in meaning.split() for t in tokenize(w))
 
 
 def test_words_about_the_asker_or_the_answers_form_are_not_missing_topics(review2_assistant) -> None:
