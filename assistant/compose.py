@@ -430,11 +430,11 @@ def design_as_printed(design: str, record: StudyRecord) -> str:
     ("qualitative (Interpretative Phenomenological Analysis)", "longitudinal (Prospective cohort,
     4 years)"): a researcher's "method of analysis?" or "how long did each follow people up?" gets
     nothing from the label alone. The label is said once."""
-    method = re.sub(r"\s+", " ", record.cell("design")).strip(" .")
+    method = record.phrase("design")
     if not method:
         # A randomisation column's words beyond yes/no ("Yes/partial RCT"): how the review itself
         # classes the study, which the label alone ("RCT") does not say.
-        said = re.sub(r"\s+", " ", record.cell("randomization")).strip(" .")
+        said = record.phrase("randomization")
         said = re.sub(r"^(?:yes|no)\s*/\s*", "", said, flags=re.IGNORECASE)
         if {fold(w) for w in re.findall(r"[^\W\d_]+", said)} - {"yes", "no", "rct", "rcts"} - set(fold(design).split()):
             method = said

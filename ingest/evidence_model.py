@@ -291,7 +291,7 @@ def build_studies(
             follow_up=_follow_up(*(r.duration for r in own), *(r.cell("timing") for r in own), *(r.findings for r in own),
                                  digest.digest if digest else ""),
             findings=findings,
-            method=next((m for r in own if (m := re.sub(r"\s+", " ", r.cell("design")).strip(" .")) ), ""),
+            method=next((m for r in own if (m := r.phrase("design"))), ""),
         ))
     return tuple(studies)
 

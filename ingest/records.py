@@ -1,6 +1,8 @@
 """Typed, immutable records that flow from ingestion to the assistant."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -77,6 +79,10 @@ class StudyRecord:
     def cell(self, *roles: str) -> str:
         """The cells that hold one of these roles, joined; "" when the table has no such column."""
         return " ".join(c for c, r in zip(self.cells, self.roles) if any(x in r.split("+") for x in roles) and c.strip())
+
+    def phrase(self, *roles: str) -> str:
+        """Those cells as one phrase: the table's line breaks and spacing gone, no closing full stop."""
+        return re.sub(r"\s+", " ", self.cell(*roles)).strip(" .")
 
 
 @dataclass(frozen=True)
