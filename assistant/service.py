@@ -389,7 +389,8 @@ class Assistant:
         known = [p.text for ref in focus for p in self._by_study.get(ref, [])]
         claims = rank_claims(scoring, pool, self.idf, self.library, known_texts=known)
         whole = not focus and bool(_ABOUT_ALL_STUDIES.search(read.clean.text))
-        if not focus and (whole or _ABOUT_REVIEW.search(read.clean.text)):
+        about_review = _ABOUT_REVIEW.search(read.context if read.is_followup else read.clean.text)
+        if not focus and (whole or about_review):
             # "What do the authors recommend?" asks the review, not the abstracts it cites; "how many
             # people took part overall?" asks the review's totals, not one study's table row.
             def own(c: Claim) -> bool:
@@ -1139,6 +1140,11 @@ class Assistant:
         earlier = self.ask(history[-1], history[:-1][-1:], "researcher")
         refs = tuple(c.ref for c in earlier.citations if c.ref)
         if not earlier.citations:
+            return refs, ()
+        if earlier.citations[0].ref == 0 and _ABOUT_REVIEW.search(earlier.question):
+            # "Which database did the authors search?", then "how many records did that search
+            # give?": answered by the review's own words, "that" is the review's work, not a study
+            # its answer also cited.
             return refs, ()
         # A study the earlier question named or described is what "the sample" now points at.
         named, _ = named_studies(earlier.question, self.authors)

@@ -448,6 +448,18 @@ def test_after_a_definition_it_is_the_thing_defined_not_a_study_of_it(assistant)
     assert re.search(r"\bNeff\b", answer.answer) and re.search(r"\bGermer\b", answer.answer), _describe(answer)
 
 
+def test_after_a_question_on_the_reviews_own_work_that_points_back_at_the_review(assistant) -> None:
+    first = "Which database did the authors search for this review?"
+    # Its answer also cites another review's search (Lomas et al.); "that search" is still the review's own.
+    answer = assistant.ask("and how many records did that search give?", history=[first])
+    assert not answer.abstained and "116" in answer.answer, _describe(answer)
+    opening = answer.answer.split("\n\n")[0]
+    assert "[14]" not in opening, _describe(answer)
+    # Each sentence once, though two plans reach it.
+    points = [re.sub(r"^\s*(?:\d+\.|-)\s*", "", line) for line in answer.answer.splitlines() if line.strip()]
+    assert len(points) == len(set(points)), _describe(answer)
+
+
 def test_a_study_described_by_a_country_only_its_abstract_names_is_found(assistant) -> None:
     # The review's table gives no country for Yip et al. (2017); its abstract's sample is "in Hong Kong".
     answer = assistant.ask("what did the hong kong therapist study on compassion fatigue find?")
