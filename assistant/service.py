@@ -1724,8 +1724,8 @@ _ASKS_KIND = (
     (("limitations",), re.compile(r"\b(limitations?|weakness(es)?|shortcomings?)\b", re.IGNORECASE)),
     (("future research",), re.compile(r"\b(future (research|studies|work|trials)|further research|research gaps?|next steps)\b", re.IGNORECASE)),
     # The review's own conclusions, not what a study or an earlier review concluded.
-    (("conclusions",), re.compile(r"\b((the|this) review('s)? (conclusions?|concludes?)|(the )?authors'? conclu\w*|"
-                               r"conclusions? of (the|this) review|take-?home (message|points?))\b", re.IGNORECASE)),
+    (("conclusions",), re.compile(r"\b((the|this) review('s)? conclu\w*|(the )?authors'? conclu\w*|"
+                               r"conclusions? of (the|this) review|take-?home (messages?|points?))\b", re.IGNORECASE)),
     # How the review chose and combined its studies (its methods and search facts).
     (("methods", "search"), re.compile(r"\b(eligibility|(inclusion|exclusion|selection) criteria|criteria for (inclusion|exclusion)|age limit|"
                            r"search (strategy|string|terms)|how (did|were) (they|the (authors|reviewers)) (search|screen|select|synthesi[sz]|combin|pool)\w*|"

@@ -104,6 +104,14 @@ def test_future_research_is_answered_from_the_reviews_own_future_research_senten
     assert "active controls" in answer.answer and "six months" in answer.answer
 
 
+def test_what_the_review_concluded_is_answered_from_its_own_conclusions_in_any_tense(review2_assistant) -> None:
+    for question in ("Can you give me 3-4 bullet points on what the review concluded? It's for my closing slide.",
+                     "Give me the main take-home messages of this review, as bullets"):
+        answer = review2_assistant.ask(question)
+        assert {c.ref for c in answer.citations} == {0}, question  # the review's own words, no study's
+        assert "nursing home" in answer.answer and "community-dwelling" in answer.answer, question
+
+
 def test_a_word_the_corpus_never_uses_that_carries_the_questions_topic_is_declined(review2_assistant) -> None:
     # "postnatal" pulls the question towards the corpus's depression passages, yet it is the topic.
     for question in ("Is exercise useful for postnatal depression?", "What did the trials find for postpartum depression?"):
