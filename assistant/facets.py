@@ -57,12 +57,29 @@ def _design_condition(question: str):
     """The condition on design the question states, or None. The tables' own filters read designs
     too; the other conditions (_constraints) only the evidence model reads."""
     # "the review" names the source, not a design; only "which reviews/meta-analyses" asks for one.
-    design = normalise_design(re.sub(r"\b(the|this|additional|main|systematic) review\b", " ", question, flags=re.I))
+    question = re.sub(r"\b(the|this|additional|main|systematic) review\b", " ", question, flags=re.I)
+    # "Any actual trial, not just surveys?": a design set aside is no design asked for.
+    set_aside = [normalise_design(m.group(0)) for m in _SET_ASIDE.finditer(question)]
+    question = without_set_aside(question)
+    design = normalise_design(question)
+    if design is None and not _ASKS_TRIALS.search(question) and (aside := next((d for d in set_aside if d), None)):
+        return lambda s, d=aside: s.design is not None and s.design != d
     if design and not re.search(r"\b(randomi[sz]ed|rcts?)\b.*\b(or|and)\b.*\b(non-?randomi|quasi)", question, re.I):
         return lambda s, d=design: s.design == d
-    if re.search(r"\b(intervention|training|experimental|trials?)\b.{0,12}\b(stud(y|ies)|trials?)\b|\btrials\b", question, re.I):
+    if _ASKS_TRIALS.search(question):
         return lambda s: s.design in INTERVENTION_DESIGNS
     return None
+
+
+_ASKS_TRIALS = re.compile(r"\b(intervention|training|experimental|trials?)\b.{0,12}\b(stud(y|ies)|trials?)\b|\btrials\b", re.I)
+# A design named to be set aside: "not just surveys", "rather than interviews", "other than RCTs".
+def without_set_aside(question: str) -> str:
+    """The question without what it sets aside ("…, not just surveys?"): the rest says what it asks for."""
+    return _SET_ASIDE.sub(" ", question)
+
+
+_SET_ASIDE = re.compile(r"\b(?:not (?:just|only|merely|simply)|rather than|instead of|other than|as opposed to|apart from|excluding)\s+"
+                        r"[^,.;:?!]{0,40}", re.I)
 
 
 @lru_cache(maxsize=1)

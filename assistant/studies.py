@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from types import MappingProxyType
 
-from assistant.facets import countries_named, selecting_clause, tables_named
+from assistant.facets import countries_named, selecting_clause, tables_named, without_set_aside
 from assistant.query import ReadQuestion
 from ingest.records import Reference, StudyRecord
 from ingest.tables import INTERVENTION_DESIGNS
@@ -270,7 +270,9 @@ def structured_matches(
                            (_SAMPLE_FILTERS, "loose")):
         if filters is _SAMPLE_FILTERS and (specific or (strength == "group" and len(selected) <= 6)):
             continue  # a small named group ("the four intervention studies") is not cut by looser words
-        matched = [test for pattern, test in filters if re.search(pattern, question)]
+        # A design set aside ("any trial, not just surveys?") is not one asked for.
+        read_in = without_set_aside(question) if filters is DESIGN_FILTERS else question
+        matched = [test for pattern, test in filters if re.search(pattern, read_in)]
         if matched:
             selected = [r for r in selected if any(test(r) for test in matched)]
             strength = strength or level

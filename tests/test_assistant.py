@@ -460,6 +460,13 @@ def test_after_a_question_on_the_reviews_own_work_that_points_back_at_the_review
     assert len(points) == len(set(points)), _describe(answer)
 
 
+def test_a_design_the_asker_sets_aside_is_not_listed(assistant) -> None:
+    answer = assistant.ask("Is there any actual trial showing that being kinder to myself helps with burnout, not just surveys?")
+    assert not answer.abstained and 22 in {c.ref for c in answer.citations}, _describe(answer)  # Eriksson et al.'s RCT
+    designs = {assistant.model.study(c.ref).design for c in answer.citations if c.ref and assistant.model.study(c.ref)}
+    assert "cross-sectional" not in designs and "one-time survey" not in answer.answer, _describe(answer)
+
+
 def test_a_study_described_by_a_country_only_its_abstract_names_is_found(assistant) -> None:
     # The review's table gives no country for Yip et al. (2017); its abstract's sample is "in Hong Kong".
     answer = assistant.ask("what did the hong kong therapist study on compassion fatigue find?")

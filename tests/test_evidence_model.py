@@ -116,6 +116,20 @@ def test_a_list_of_studies_that_found_no_benefit_or_harm_follows_their_primary_o
 
 
 @needs_review2
+def test_a_design_set_aside_is_not_the_design_asked_for(review2) -> None:
+    from assistant.facets import match_studies
+
+    digests = {d.ref: d for d in review2.digests}
+    studies = [s for s in review2.model.studies if s.in_tables]
+    # "other than the RCTs": every other design that used the scale, no randomized trial.
+    others = match_studies("Which studies other than the RCTs used the GDS-15?", (), studies, digests)
+    assert others.refs and all(review2.model.study(r).design != "RCT" for r in others.refs), others
+    # "any trials, not just surveys": the trials, not the surveys the asker has seen.
+    trials = match_studies("Are there any trials of tai chi, not just surveys?", (), studies, digests)
+    assert trials.refs and all(review2.model.study(r).design != "cross-sectional" for r in trials.refs), trials
+
+
+@needs_review2
 def test_a_region_takes_the_studies_whose_country_lies_in_it(review2) -> None:
     from assistant.facets import match_studies
 
