@@ -542,6 +542,15 @@ def test_the_two_sides_of_a_comparison_are_read_however_it_is_worded():
     assert classify_route("Which works are cited for burnout in trainees?") == "list"
 
 
+def test_routes_read_a_verb_or_noun_in_any_form():
+    from assistant.query import classify_route
+
+    # "helped" and "reduced" ask what a thing did, as "help" and "reduce" do; a "key finding" is a summary.
+    assert classify_route("What helped therapists with burnout the most in these studies") == "effect"
+    assert classify_route("Self-compassion training reduced stress in trainees?") == "effect"
+    assert classify_route("What was the key finding of this review?") == "overview"
+
+
 def test_a_comparison_within_one_trial_opens_with_the_finding_that_sets_the_two_arms_apart(assistant):
     answer = assistant.ask("is MSC better than MBSR for trainee therapists?", persona="researcher")
     lead = answer.answer.split("\n")[0]
