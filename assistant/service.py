@@ -263,7 +263,9 @@ class Assistant:
         if not focus and self.model is not None and points_at_one_study(read.clean.text) and \
                 len(worse := worsened_studies(read.clean.text, self.model.studies)) == 1:
             focus = worse  # "I read a study found it made people worse - what happened?": the one trial that did
-        if not focus and read.route in ("fact", "numeric", "effect", "contrast"):
+        if not focus and read.route in ("fact", "numeric", "effect", "contrast") and not _ABOUT_REVIEW.search(read.clean.text):
+            # Not when it asks the review ("where do the authors think the evidence is weakest?"):
+            # a cited review whose passages lead the search is no study it asks about.
             focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r) and self._holds_both_sides(r, read.clean.text))
         markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)
         if len(focus) == 1 and _ASKS_STUDY_FACTS.search(read.clean.text):
@@ -1141,13 +1143,17 @@ class Assistant:
         refs = tuple(c.ref for c in earlier.citations if c.ref)
         if not earlier.citations:
             return refs, ()
-        if earlier.citations[0].ref == 0 and _ABOUT_REVIEW.search(earlier.question):
-            # "Which database did the authors search?", then "how many records did that search
-            # give?": answered by the review's own words, "that" is the review's work, not a study
-            # its answer also cited.
-            return refs, ()
         # A study the earlier question named or described is what "the sample" now points at.
         named, _ = named_studies(earlier.question, self.authors)
+        asks_part = any(pattern.search(earlier.question) for _, pattern in _ASKS_KIND)
+        if not named and earlier.citations[0].source == "review" and (
+                (earlier.citations[0].ref == 0 and (asks_part or _ABOUT_REVIEW.search(earlier.question) or not refs))
+                or (asks_part and not points_at_one_study(earlier.question))):
+            # "Which database did the authors search?", then "how many records did that search
+            # give?"; "what limitations did they see?", then "what do they say should be done
+            # next?": answered by the review's own words, "they" are its authors, not those of a
+            # study its sentence also cited.
+            return refs, ()
         if not named and self.model is not None:
             by_words, by_meaning = self._described(earlier.question)
             named = by_words or by_meaning or tuple(
@@ -1721,8 +1727,10 @@ _ASKS_REFERENCE = re.compile(r"\b(dois?|full (reference|citation)|(reference|cit
                              r"bibliograph\w*|(which|what) journal|published (in|where)|where was (it|that|this) published)\b", re.IGNORECASE)
 # What a question asks of the review itself, by the evidence model's kinds of review facts it is answered from.
 _ASKS_KIND = (
-    (("limitations",), re.compile(r"\b(limitations?|weakness(es)?|shortcomings?)\b", re.IGNORECASE)),
-    (("future research",), re.compile(r"\b(future (research|studies|work|trials)|further research|research gaps?|next steps)\b", re.IGNORECASE)),
+    (("limitations",), re.compile(r"\b(limitations?|weakness(es)?|weakest|weak (points?|spots?)|shortcomings?)\b", re.IGNORECASE)),
+    (("future research",), re.compile(r"\b(future (research|studies|work|trials)|further research|research gaps?|next steps|"
+                                      r"(studies|research|trials)\b.{0,40}\b(done|carried out|run|conducted) next|next (studies|research|trials))\b",
+                                      re.IGNORECASE)),
     # The review's own conclusions, not what a study or an earlier review concluded.
     (("conclusions",), re.compile(r"\b((the|this) review('s)? conclu\w*|(the )?authors'? conclu\w*|"
                                r"conclusions? of (the|this) review|take-?home (messages?|points?))\b", re.IGNORECASE)),

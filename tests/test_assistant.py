@@ -460,6 +460,17 @@ def test_after_a_question_on_the_reviews_own_work_that_points_back_at_the_review
     assert len(points) == len(set(points)), _describe(answer)
 
 
+def test_they_are_the_reviews_authors_after_questions_on_the_reviews_own_work(assistant) -> None:
+    first = "Where do the authors think the evidence is weakest?"
+    weakest = assistant.ask(first)
+    # The review's own limitations, not a cited review whose passages speak of "the evidence".
+    assert weakest.citations and weakest.citations[0].ref == 0, _describe(weakest)
+    second = "What limitations did they see in the cross-sectional studies they reviewed?"
+    answer = assistant.ask("and what kind of studies do they say should be done next?", history=[first, second])
+    assert not answer.abstained and {c.ref for c in answer.citations} == {0}, _describe(answer)
+    assert "active" in answer.answer and "follow-up" in answer.answer, _describe(answer)
+
+
 def test_a_design_the_asker_sets_aside_is_not_listed(assistant) -> None:
     answer = assistant.ask("Is there any actual trial showing that being kinder to myself helps with burnout, not just surveys?")
     assert not answer.abstained and 22 in {c.ref for c in answer.citations}, _describe(answer)  # Eriksson et al.'s RCT
