@@ -270,6 +270,17 @@ def doubt_words(question: str) -> set[str]:
     return {w for m in _DOUBT.finditer(question) for w in re.findall(r"[a-z0-9'-]+", m.group("doubt").lower())}
 
 
+# What the asker is doing ("I'm drawing the PRISMA flow chart", "we're redoing our training"): a
+# verb of their own activity, not a topic of the question.
+_ASKER_DOING = re.compile(r"\b(?:i['’]?m|i am|we['’]?re|we are)\s+(?:(?:just|currently|now|also|still|busy)\s+)*(?P<doing>[a-z]{3,}ing)\b",
+                          re.IGNORECASE)
+
+
+def asker_doing_words(question: str) -> set[str]:
+    """The lower-cased verbs of what the asker says they are doing (see _ASKER_DOING)."""
+    return {m.group("doing").lower() for m in _ASKER_DOING.finditer(question)}
+
+
 def summary_request_words(question: str) -> set[str]:
     """The lower-cased words asking for a summary ("sum", "up" of "sum up the risk of bias") or
     saying what the answer is for ("staff", "newsletter"): they name the answer's form or use,

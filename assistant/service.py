@@ -18,7 +18,7 @@ from assistant.compose import (CONTRAST_CUE, REFERENCES_HEADING, Claim, Library,
                                design_as_printed, evidence_line, pick_claims, rank_claims, reference_list, study_line, table_claims,
                                table_quote)
 from assistant.persona import PERSONAS, reads_as_english
-from assistant.query import (HELP_TEXT, life_stages, doubt_words, ReadQuestion, asks_summary, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
+from assistant.query import (HELP_TEXT, life_stages, doubt_words, asker_doing_words, ReadQuestion, asks_summary, WordLists, _names_abbreviation, classify_route, comparison_sides, infer_persona,
                              lexicon_words, question_parts, clause_questions, read_question, strip_markup, summary_request_words,
                              without_summary_request)
 from assistant.records import Answer, RetrievedPassage, check_persona
@@ -1487,7 +1487,7 @@ class Assistant:
         return _remembered(self._understood_words, text, 1024,
                            lambda: frozenset(lexicon_words(text, self._lexicon_here) | summary_request_words(text)
                                              | region_words(text, self.model.studies if self.model else (), self.digests)
-                                             | direction_words(text) | doubt_words(text)))
+                                             | direction_words(text) | doubt_words(text) | asker_doing_words(text)))
 
     def _tokens_of(self, passage) -> frozenset[str]:
         """A passage's tokens, remembered (bounded): the same passages come back question after question."""

@@ -85,6 +85,15 @@ def test_words_about_the_asker_or_the_answers_form_are_not_missing_topics(review
         assert not answer.abstained and answer.citations, question
 
 
+def test_what_the_asker_is_doing_is_no_missing_topic(review2_assistant) -> None:
+    # "drawing" is the asker's own activity; the review never draws anything, but it counts its screening.
+    answer = review2_assistant.ask("I'm drawing the PRISMA flow chart on a slide. How many full texts were assessed?")
+    assert not answer.abstained and "164" in answer.answer, answer.answer
+    # What they do with it can still be a topic the review lacks ("anxiety").
+    declined = review2_assistant.ask("I'm seeing more and more older clients with anxiety. Does exercise reduce anxiety?")
+    assert declined.abstained and not declined.citations, declined.answer
+
+
 def test_a_sentence_announcing_a_list_brings_the_sentences_that_enumerate_it(review2_assistant) -> None:
     answer = review2_assistant.ask("For a lecture slide: what are the main limitations the authors list?")
     # The Limitations paragraph: "This review has several limitations. First, … Second, … Third, …"
