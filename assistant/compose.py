@@ -704,7 +704,12 @@ def compose(
         lead, points = points[0], list(points[1:])  # the strongest sentence leads
     # The same sentence reaches a plan by two roads (a continued passage, its own passage): said once.
     said = {lead.quote} if lead else set()
-    points = [c for c in points if not (c.quote in said or said.add(c.quote))]
+    unique: list[Claim] = []
+    for claim in points:
+        if claim.quote not in said:
+            said.add(claim.quote)
+            unique.append(claim)
+    points = unique
     if read.persona == "therapist":
         # Plain: one line per study with the design and size people need to weigh it and what it
         # found, without the instrument list.

@@ -73,13 +73,13 @@ def _design_condition(question: str):
 
 _ASKS_TRIALS = re.compile(r"\b(intervention|training|experimental|trials?)\b.{0,12}\b(stud(y|ies)|trials?)\b|\btrials\b", re.I)
 # A design named to be set aside: "not just surveys", "rather than interviews", "other than RCTs".
+_SET_ASIDE = re.compile(r"\b(?:not (?:just|only|merely|simply)|rather than|instead of|other than|as opposed to|apart from|excluding)\s+"
+                        r"[^,.;:?!]{0,40}", re.I)
+
+
 def without_set_aside(question: str) -> str:
     """The question without what it sets aside ("…, not just surveys?"): the rest says what it asks for."""
     return _SET_ASIDE.sub(" ", question)
-
-
-_SET_ASIDE = re.compile(r"\b(?:not (?:just|only|merely|simply)|rather than|instead of|other than|as opposed to|apart from|excluding)\s+"
-                        r"[^,.;:?!]{0,40}", re.I)
 
 
 @lru_cache(maxsize=1)
