@@ -37,6 +37,27 @@ class WordLists:
     shorthand: Mapping[str, str] = field(default_factory=dict)  # "ppl" -> "people", for the speller
     # Statistics a question asks for by name: (the name, how a question names it, how a source prints it).
     statistics: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = ()
+    # The framing words as listed (with the stop words), before stemming.
+    framing_listed: frozenset[str] = frozenset()
+
+    def frames(self, word: str) -> bool:
+        """A written word that frames a question: a listed word or a regular inflection of one
+        ("wondering" of "wonder", "studies" of "study"), not a word that only shares its stem
+        ("quit" with "quite")."""
+        word = word.lower()
+        if not (tokens := tokenize(word)) or word in self.framing_listed:
+            return True
+        # A listed stem the word begins with and stems to ("manag" of "manage").
+        if any(word[:i] in self.framing_listed and tokenize(word[:i]) == tokens for i in range(3, len(word))):
+            return True
+        for suffix in ("ing", "ed", "es", "s", "ly", "d"):
+            if word.endswith(suffix) and len(base := word[: -len(suffix)]) >= 2:
+                forms = {base, base[:-1] + "y" if base.endswith("i") else base}
+                if suffix in ("ing", "ed"):
+                    forms |= {base + "e", base[:-1] if len(base) > 2 and base[-1] == base[-2] else base}
+                if forms & self.framing_listed:
+                    return True
+        return False
 
     @classmethod
     def load(cls, lexicon: bool = True, framing: bool = True, shorthand: bool = True, statistics: bool = True) -> "WordLists":
@@ -45,7 +66,8 @@ class WordLists:
         return cls(lexicon=_lexicon() if lexicon else {},
                    framing=_framing_words() | _stop_words() if framing else frozenset(),
                    shorthand=_shorthand() if shorthand else {},
-                   statistics=_statistics() if statistics else ())
+                   statistics=_statistics() if statistics else (),
+                   framing_listed=_framing_listed() if framing else frozenset())
 
 
 @lru_cache(maxsize=1)
@@ -85,9 +107,16 @@ def _stop_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _framing_words() -> frozenset[str]:
+def _framing_listed() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     lines = (_DATA / "framing_words.txt").read_text(encoding="utf-8").splitlines()
-    words = [w for line in lines if not line.lstrip().startswith("#") for w in line.split()]
+    return frozenset(w for line in lines if not line.lstrip().startswith("#") for w in line.split()) | ENGLISH_STOP_WORDS
+
+
+@lru_cache(maxsize=1)
+def _framing_words() -> frozenset[str]:
+    words = _framing_listed()
     # Compared as tokens: each word's own stem counts too ("always" → "alway"), but not the parts
     # of a hyphenated one ("take-home" frames a question; "home" names a topic).
     return frozenset(words) | {tokens[0] for w in words if (tokens := tokenize(w))}
@@ -438,6 +467,22 @@ def _names_abbreviation(question: str, abbreviation: str) -> bool:
 
 _GENERIC_NAME_WORDS = {"program", "programme", "scale", "questionnaire", "inventory", "version", "the", "of", "for",
                        "and", "to", "in", "a", "form", "index", "group", "s"}
+
+
+_QUOTED = re.compile(r"(?:^|(?<=[\s(]))['‘\"“]([^'’\"”]{3,60}?)['’\"”](?=[\s,.;:?!)]|$)")
+_DEFINED = re.compile(r"\b(?:definitions? of|define|meaning of|what is meant by|what (?:is|are|does|do))\s+(?:an?\s+|the\s+)?"
+                      r"([a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,3}?)\s*(?:\bmean\b|\bstand for\b|[?,;:.]|\s-\s|$|\s(?:for|in|and|as|to)\s)",
+                      re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)  # asked of every candidate sentence of a definition's answer
+def defined_term(question: str) -> str | None:
+    """What a definition question asks to define: a phrase it quotes ("a definition of 'therapeutic
+    presence'"), or the words after "define", "definition of", "what is"; None when it names none."""
+    if quoted := [q for q in _QUOTED.findall(question) if 1 <= len(q.split()) <= 5]:
+        return quoted[0]
+    found = _DEFINED.search(question)
+    return found.group(1) if found else None
 
 
 def named_entities(question: str, glossary: dict[str, str]) -> tuple[str, ...]:

@@ -53,9 +53,28 @@ def stem_of(word: str) -> str:
     return _fold(word)
 
 
+# British and American spellings of a word meet ("programme" and "program", "practise" and
+# "practice", "randomised" and "randomized", "behavioural" and "behavioral", "centre" and "center",
+# "counselling" and "counseling", "paediatric" and "pediatric"): questions and passages are folded
+# alike, so a word of either spelling finds the other. Words the rules merge by accident
+# ("device" and "devise") are rare enough in reviews to cost nothing.
+_SPELLINGS = (
+    (re.compile(r"(?<=\w{3})mme(s?)$"), r"m\1"),
+    (re.compile(r"(?<=\w{4})c(e|es|ed|ing)$"), r"s\1"),
+    (re.compile(r"(?<=dg)ement(s?)$"), r"ment\1"),
+    (re.compile(r"(?<=\w{2})([iy])s(e|es|ed|ing|ation|ations|er|ers)$"), r"\1z\2"),
+    (re.compile(r"(?<=\w{3})our(s|ed|ing|al|ally|able|ably|ful|ite|ites|ist|ists)?$"), r"or\1"),
+    (re.compile(r"(?<=\w{2}[b-df-hj-np-tv-z])re(s?)$"), r"er\1"),
+    (re.compile(r"(?<=\w{2}e)ll(ing|ed|er|ers|or|ors)$"), r"l\1"),
+    (re.compile(r"(?<=[b-df-hj-np-tv-z])ae(?=[b-df-hj-np-tv-z])"), "e"),
+)
+
+
 @lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
-    """The word's stem, so 'mediation', 'mediating' and 'mediated' meet."""
+    """The word's stem, so 'mediation', 'mediating' and 'mediated' meet, in one spelling."""
+    for pattern, replacement in _SPELLINGS:
+        word = pattern.sub(replacement, word)
     with _STEMMER_LOCK:
         return _STEMMER.stemWord(word)
 
@@ -145,15 +164,17 @@ class HybridRetriever:
         lexical_k: int = 40,
         boosts: dict[int, float] | None = None,
         allowed: Iterable[str] | None = None,
+        also_lexical: Sequence[str] = (),
     ) -> list[Hit]:
-        """All candidates ranked by fused score; `boosts` adds weight to passages citing given refs."""
+        """All candidates ranked by fused score; `boosts` adds weight to passages citing given refs;
+        `also_lexical`: more word queries fused in (the two sides of a comparison, without the
+        rest of the question's words)."""
         dense_hits = self.dense(dense_query or query, dense_k)
         lexical_hits = self.lexical(query, lexical_k)
         fused: dict[int, float] = {}
-        for rank, (index, _) in enumerate(dense_hits):
-            fused[index] = fused.get(index, 0.0) + 1.0 / (self._rrf_k + rank + 1)
-        for rank, (index, _) in enumerate(lexical_hits):
-            fused[index] = fused.get(index, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+        for ranked in (dense_hits, lexical_hits, *(self.lexical(extra, lexical_k) for extra in also_lexical)):
+            for rank, (index, _) in enumerate(ranked):
+                fused[index] = fused.get(index, 0.0) + 1.0 / (self._rrf_k + rank + 1)
         dense_of = dict(dense_hits)
         lexical_of = dict(lexical_hits)
         allowed_kinds = set(allowed) if allowed is not None else None
