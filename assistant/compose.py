@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from assistant.facets import names_a_place, places_asked_of_studies
-from assistant.query import ReadQuestion
+from assistant.query import ReadQuestion, defined_term
 from assistant.records import Citation
 from assistant.spelling import fold
 from assistant.retrieve import Hit, tokenize
@@ -23,6 +23,9 @@ CONTRAST_CUE = re.compile(
     re.IGNORECASE,
 )
 _DEFINITION_CUE = re.compile(r"\b(entails|refers to|involves|is defined|defined as|definition|is referred)\b", re.IGNORECASE)
+# A sentence saying what a named thing is: "Therapeutic presence is the therapist's capacity to…",
+# "…higher therapeutic presence, ie the capacity to…": the words before the link name it.
+_DEFINING = re.compile(r"((?:[\w'’-]+\s+){0,3}[\w'’-]+)\s*,?\s*(?:is|are|means|i\.?\s?e\.?,?|that is,)\s+(?:the|a|an)\s", re.IGNORECASE)
 # "Over what time period?", "which years?": a span of years answers it.
 _ASKS_SPAN = re.compile(r"\b((what|which) (time )?(period|years?|dates?)|time ?(period|frame|span)|date range|how recent)\b", re.I)
 _YEAR_SPAN = re.compile(r"\b(?:19|20)\d{2}\b[^.;]{0,40}?\b(?:to|until|through|and)\b[^.;]{0,25}?\b(?:19|20)\d{2}\b|"
@@ -167,8 +170,12 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
     if any((read.route != "list" or answer is _NAMES_PLACE) and asked.search(read.clean.text) and answer.search(sentence.text)
            for asked, answer in _ANSWER_TYPES):
         bonus += 0.3
-    if read.route == "definition" and _DEFINITION_CUE.search(sentence.text):
-        bonus += 0.2
+    if read.route == "definition":
+        # The thing asked to be defined ("a definition of 'therapeutic presence'"): a sentence
+        # defining something else the question also names ("self-compassion entails…") is no answer.
+        term = {t for t in tokenize(defined_term(read.clean.text) or "") if t not in read.request_tokens}
+        if _DEFINITION_CUE.search(sentence.text) or _defines_asked(sentence.text, read):
+            bonus += 0.2 if not term else 0.4 if term <= tokens else 0.2 if term & tokens else 0.0
     if read.route == "contrast" and CONTRAST_CUE.search(sentence.text):
         bonus += 0.2
     if len(sentence.text) < 40:
@@ -186,6 +193,18 @@ def sentence_score(sentence: Sentence, weights: dict[str, float], read: ReadQues
     if not sentence.refs:
         bonus -= 0.05  # a cited claim is worth more to the reader than the review's own framing
     return overlap + bonus
+
+
+def _defines_asked(text: str, read: ReadQuestion) -> bool:
+    """The sentence says what a thing the question names is: the words before its "is the" or
+    "ie the" all stand in the question."""
+    asked = set(tokenize(read.clean.text)) - read.request_tokens
+    for match in _DEFINING.finditer(re.sub(r"[\u00b2\u00b3\u00b9\u2070-\u209f]+", "", strip_markers(text))):
+        words = match.group(1).split()
+        # The name is the last words before the link ("higher levels of therapeutic presence, ie the…").
+        if any((named := set(tokenize(" ".join(words[-k:])))) and named <= asked for k in range(1, len(words) + 1)):
+            return True
+    return False
 
 
 def cited_groups(text: str) -> list[tuple[str, tuple[int, ...]]]:

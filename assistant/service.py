@@ -102,6 +102,7 @@ class Assistant:
         self._profile_vectors = None  # (refs, matrix) of the studies' profiles, embedded on first use
         self._initials: Mapping[str, str] | None = None  # of the names the corpus spells out, read on first use
         self._greek_printed: frozenset[str] | None = None  # Greek letters the corpus prints, read on first use
+        self._capital_words: frozenset[str] | None = None  # words the corpus prints in capitals, read on first use
         self._age_limits: tuple[int | None, int | None, str] | None = None  # the eligibility criteria's ages, read on first use
         # One query at a time needs one thread; two threads on two busy cores stall each other.
         import torch
@@ -199,9 +200,13 @@ class Assistant:
                     by_name = named  # "the Kowalczyk cycling RCT": named by its author, though without "et al."
         boosts = {r: 0.05 for r in previous_refs}
         boosts.update({r: 0.1 for r in (*named, *meant)})
+        # "Is group exercise better than a home programme?": the passages that speak of both sides
+        # are found by those words alone, whatever else the question says ("for my clients who hate classes").
+        sides = comparison_sides(read.clean.text)
         hits = self.retriever.search(
             read.search_text, dense_query=_dense_query(read),
             dense_k=self.settings.retrieval.dense_k, lexical_k=self.settings.retrieval.lexical_k, boosts=boosts,
+            also_lexical=[" ".join(sides)] if sides else (),
         )
         if len(each_named) >= 2 and any(len(refs) >= 2 for refs in each_named):
             # "How do Beaumont et al. (2016) and Yip et al. (2017) differ on ...": a name that fits two
@@ -561,10 +566,16 @@ class Assistant:
         covers = lambda claim, side: bool(side & set(tokenize(claim.text)))  # noqa: E731
         # A sentence setting the two sides against each other answers the question, even when words
         # elsewhere in the question score other sentences higher.
-        both = next((c for c in claims[:60] if covers(c, left) and covers(c, right) and _COMPARES.search(c.text)
-                     and _FINDING_CUE.search(c.text) and not self._is_background(read, c)
-                     and c.score >= chosen[0].score * share), None)
+        setting_against = [c for c in claims[:60] if covers(c, left) and covers(c, right) and _COMPARES.search(c.text)
+                           and _FINDING_CUE.search(c.text) and not self._is_background(read, c)
+                           and c.score >= chosen[0].score * share]
+        both = next(iter(setting_against), None)
         ordered = [both, *(c for c in chosen if c is not both)] if both is not None else list(chosen)
+        # A study that compared the two head to head ("group vs home in one trial") follows a
+        # sentence about the evidence as a whole: it is the most direct evidence there is.
+        if both is not None and len(both.refs) != 1 and (
+                direct := next((c for c in setting_against if len(c.refs) == 1 and self._is_study(c.refs[0])), None)):
+            ordered = [both, direct, *(c for c in ordered[1:] if c.quote != direct.quote)]
         for side in (left, right):
             if any(covers(c, side) for c in ordered[:3]):
                 continue
@@ -1581,13 +1592,20 @@ class Assistant:
             parts = [p for p in re.split(r"['’]s\b|['’-]", word) if len(p) > 2 and not re.fullmatch(r"\d+(s|st|nd|rd|th)?", p)
                      and (len(p) > 4 or word in acronyms or p in acronyms or self.speller.is_english(p))]
             if (word in understood or not parts or (word in acronyms and word in self._spelled_out_initials())
-                    or self._names_studied_place(word)):
+                    or (word in acronyms and self._prints_abbreviation(word)) or self._names_studied_place(word)):
                 continue  # an abbreviation the corpus never prints, but whose name it spells out ("BMI")
             # An abbreviation is no stop word by its stem ("HADS" is not "had"s, "IFS" not "if"s).
             missing = [p for p in parts if not self._knows_word(p, framing=p not in acronyms and word not in acronyms)]
             if missing:
                 unknown.append(word)
         return unknown
+
+    def _prints_abbreviation(self, word: str) -> bool:
+        """An abbreviation the corpus prints in capitals, or its plural ("ORs" where it prints
+        "OR 0.58"): the tokenizer drops short words such as "or" and "as", so the word lists miss them."""
+        if self._capital_words is None:
+            self._capital_words = frozenset(w.lower() for w in re.findall(r"\b[A-Z][A-Z0-9-]+\b", self._corpus_text()))
+        return word in self._capital_words or (word.endswith("s") and word[:-1] in self._capital_words)
 
     def _spelled_out_initials(self) -> Mapping[str, str]:
         """The initials of every name the corpus spells out in capitals ("Maslach Burnout
@@ -1644,6 +1662,8 @@ class Assistant:
 
     def _knows_word(self, word: str, framing: bool = True) -> bool:
         tokens = tokenize(word)
+        # "Quit" shares its stem with the framing word "quite" but frames no question.
+        framing = framing and (len(tokens) != 1 or self.words.frames(word))
         if not tokens or all(self._knows(t, framing) for t in tokens):
             return True
         if (symbol := _GREEK.get(word.lower())) is not None:
@@ -1750,6 +1770,9 @@ _TITLE_RUN = re.compile(r"\b[A-Z][\w'’]*(?:[\s-]+(?:(?:of|and|for|the|in|on|&)
 # A noun for people by what they do or are ("veterinarians", "pharmacists", "firefighters",
 # "retirees"), after a word saying they are the ones studied ("in", "among", "for" …).
 _PEOPLE_NOUN = re.compile(r"[a-z]{3,}(?:ians|ists|ers|ors|ees|ants|ents)")
+# A group of people a question names: a plural of someone by what they do, or people in general.
+# ("Participants" and "respondents" are those of a study: of the one spoken of.)
+_GROUP_NAMED = re.compile(r"\b(?!participants\b|respondents\b)(?:[a-z]{3,}(?:ians|ists|ers|ors|ees|ants|ents)|people|adults|men|women|folks?|children|kids)\b", re.IGNORECASE)
 
 
 def _studied_people(word: str, text: str) -> bool:
@@ -1851,7 +1874,7 @@ _SIDES = re.compile(r"\b(?:but|whereas|while|when|compared (?:with|to)|versus|vs
                     r"different from)\b|[—–;]", re.IGNORECASE)
 # A sentence that compares: "higher attendance than home-based ones", "group vs home (+)".
 # Not "compared": "only one study has compared MBSR with MSC" says what was done, not found.
-_COMPARES = re.compile(r"\b(than|versus|vs\.?|whereas|while|unlike|favou?ring|outperform\w*|"
+_COMPARES = re.compile(r"\b(than|versus|vs\.?|whereas|while|unlike|favou?ring|outperform\w*|compared (?:with|to)|"
                        r"differ\w*|(?:more|less|higher|lower|better|worse|larger|smaller|greater)\b)", re.IGNORECASE)
 # Where the name of a compared thing ends and its qualifiers begin.
 _QUALIFIER = re.compile(r"\s(?:for|in|among|on|at|with|of|to|from|by|during|after|over|when|among)\s", re.IGNORECASE)
@@ -1863,7 +1886,8 @@ _FINDING_CUE = re.compile(
     r"gain\w*|declin\w*|remission|mediat\w*|themes?|found|showed|described|experienced|valued|helped|ns)\b|"
     r"\b[dgrp]\s*[=<>]|\b(?:OR|HR|RR|SMD|MD)\b|\([+-]\)|%")
 # Kinds of the review's own sentences (evidence model facts) that say what was done, not found.
-_NOT_FINDINGS = frozenset({"background", "aims", "search", "methods"})
+# Nor does what the review says research should do next ("direct comparisons … would answer").
+_NOT_FINDINGS = frozenset({"background", "aims", "search", "methods", "future research"})
 # A table row's descriptive cells as one claim: "**Smith et al. (2019)** [12] (Table 1): country: ...".
 _TABLE_DESCRIPTION = re.compile(r"\*\*[^*]+\*\* \[\d+\] \([^)]*\): ")
 # A question for a reason, or whether findings disagree.
@@ -2010,7 +2034,17 @@ def _dense_query(read: ReadQuestion) -> str:
 
 
 def _points_back(question: str) -> bool:
-    return bool(_POINTING.search(question))
+    """The question points at what was said before ("how many were in it?", "that trial"). "They"
+    after a group it names without "the" ("do counsellors … get help for their own…") is that
+    group, anyone's, and points nowhere."""
+    for match in _POINTING.finditer(question):
+        before = question[:match.start()]
+        if match.group(1).lower() in ("they", "them", "their") and any(
+                not re.search(r"\b(the|those|these|that|this)\s+(?:[\w-]+\s+)?$", before[:group.start()], re.IGNORECASE)
+                for group in _GROUP_NAMED.finditer(before)):
+            continue
+        return True
+    return False
 
 
 def _stem(word: str) -> str:

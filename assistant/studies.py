@@ -389,6 +389,10 @@ def described_study(question: str, studies: Sequence["Study"], *, side: bool = F
         if study.n in numbers:
             score += 1.5
         score += sum(1.0 for w in asked_words & profiles[study.ref] if frequency[w] <= 2)
+        # "Does yoga help depressed seniors?" describes the yoga studies, not the one whose sample
+        # came from senior centres: a word of other studies' facets that this one lacks speaks
+        # against it, the more the fewer studies share it.
+        score -= sum(1.0 / frequency[w] for w in asked_words - profiles[study.ref] if frequency.get(w, 0) and frequency[w] <= 3)
         scores.append((score + (tie_break if score > 0 else 0.0), score, study.ref))
     scores.sort(reverse=True)
     (best, own, ref), second = scores[0], (scores[1][0] if len(scores) > 1 else 0.0)

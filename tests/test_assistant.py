@@ -781,3 +781,25 @@ def test_the_reviews_limitations_come_from_its_own_section_on_them(assistant):
     cross = assistant.ask("What limitations of the cross-sectional studies does the review point out? bullet points are fine",
                           persona="educator")
     assert "all these cross-sectional studies share some limitations" in cross.answer, cross.answer[:400]
+
+
+def test_a_definition_opens_with_the_term_asked_for_not_another_the_question_names(assistant) -> None:
+    from assistant.query import defined_term
+
+    assert defined_term("I need a definition of 'therapeutic presence' for a slide") == "therapeutic presence"
+    assert defined_term("Define common humanity for my slide") == "common humanity"
+    # Before, the answer opened with the definition of self-compassion, which the question also names.
+    answer = assistant.ask("I need a definition of 'therapeutic presence' for a slide - the review links it to "
+                           "self-compassion somewhere?", persona="educator")
+    opening = answer.answer.split("\n\n")[0]
+    assert "therapeutic presence" in opening.lower() and "capacity" in opening, opening
+    assert answer.citations and answer.citations[0].ref in {38}, [c.ref for c in answer.citations]
+
+
+def test_they_after_a_group_the_question_names_points_at_that_group_not_the_last_answer() -> None:
+    from assistant.service import _points_back
+
+    assert not _points_back("ok and does being kinder to yourself make counsellors more likely to get help for their own mental health?")
+    assert _points_back("did the trainees say their stress went down?")  # "the trainees": those just spoken of
+    assert _points_back("and what did participants report about their practice?")  # a study's participants
+    assert _points_back("how many were in it?")
