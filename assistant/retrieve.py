@@ -140,6 +140,14 @@ class HybridRetriever:
         top = candidates[np.lexsort((candidates, -rounded))]
         return [(int(i), float(similarities[i])) for i in top]
 
+    def closeness(self, query: str, indices: Sequence[int]) -> list[float]:
+        """The query's cosine to the given passages, where their vectors are held in memory (0 otherwise)."""
+        if self._vectors is None or not indices:
+            return [0.0] * len(indices)
+        vector = np.asarray(self._embed_query(query), dtype=np.float32)
+        norm = float(np.linalg.norm(vector))
+        return [float(v) for v in self._vectors[list(indices)] @ (vector / norm if norm > 0 else vector)]
+
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
         tokens = [t for t in tokenize(query) if t in self.vocabulary]
         if not tokens:
@@ -164,15 +172,12 @@ class HybridRetriever:
         lexical_k: int = 40,
         boosts: dict[int, float] | None = None,
         allowed: Iterable[str] | None = None,
-        also_lexical: Sequence[str] = (),
     ) -> list[Hit]:
-        """All candidates ranked by fused score; `boosts` adds weight to passages citing given refs;
-        `also_lexical`: more word queries fused in (the two sides of a comparison, without the
-        rest of the question's words)."""
+        """All candidates ranked by fused score; `boosts` adds weight to passages citing given refs."""
         dense_hits = self.dense(dense_query or query, dense_k)
         lexical_hits = self.lexical(query, lexical_k)
         fused: dict[int, float] = {}
-        for ranked in (dense_hits, lexical_hits, *(self.lexical(extra, lexical_k) for extra in also_lexical)):
+        for ranked in (dense_hits, lexical_hits):
             for rank, (index, _) in enumerate(ranked):
                 fused[index] = fused.get(index, 0.0) + 1.0 / (self._rrf_k + rank + 1)
         dense_of = dict(dense_hits)

@@ -200,13 +200,10 @@ class Assistant:
                     by_name = named  # "the Kowalczyk cycling RCT": named by its author, though without "et al."
         boosts = {r: 0.05 for r in previous_refs}
         boosts.update({r: 0.1 for r in (*named, *meant)})
-        # "Is group exercise better than a home programme?": the passages that speak of both sides
-        # are found by those words alone, whatever else the question says ("for my clients who hate classes").
         sides = comparison_sides(read.clean.text)
         hits = self.retriever.search(
             read.search_text, dense_query=_dense_query(read),
             dense_k=self.settings.retrieval.dense_k, lexical_k=self.settings.retrieval.lexical_k, boosts=boosts,
-            also_lexical=[" ".join(sides)] if sides else (),
         )
         if len(each_named) >= 2 and any(len(refs) >= 2 for refs in each_named):
             # "How do Beaumont et al. (2016) and Yip et al. (2017) differ on ...": a name that fits two
@@ -272,7 +269,11 @@ class Assistant:
             # Not when it asks the review ("where do the authors think the evidence is weakest?"):
             # a cited review whose passages lead the search is no study it asks about.
             focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r) and self._holds_both_sides(r, read.clean.text))
-        markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs)
+        # "Is group exercise better than a home programme?": the passages that speak of both sides,
+        # found by those words alone whatever else the question says ("for my clients who hate
+        # classes"), are read for claims beside those the question found.
+        beside = self._side_hits(read, sides, hits) if sides else []
+        markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs, beside)
         if len(focus) == 1 and _ASKS_STUDY_FACTS.search(read.clean.text):
             markdown, citations = self._with_study_facts(focus[0], markdown, citations)
         if _ASKS_ORIGIN.search(read.clean.text) and (origins := self._origin_refs(read)):
@@ -292,6 +293,16 @@ class Assistant:
         if read.clean.notes:
             markdown = "\n\n".join(["_" + " ".join(read.clean.notes) + "_", markdown])
         return self._answer(id, read, markdown, citations, kept, False, evidence, started, retrieve_ms, compose_started)
+
+    def _side_hits(self, read: ReadQuestion, sides: tuple[str, str], hits: Sequence[Hit]) -> list[Hit]:
+        """The passages the two sides' words alone find first, as hits scored like the question's
+        own weakest read for claims: a comparison's answer may stand where its other words do not lead."""
+        found = [i for i, _ in self.retriever.lexical(" ".join(sides), _SIDE_PASSAGES)]
+        known = {h.passage.passage_id: h for h in hits}
+        floor = hits[min(len(hits), self.settings.retrieval.claim_passages) - 1].score if hits else 0.0
+        close = self.retriever.closeness(_dense_query(read), found)
+        return [known.get(self.retriever.passages[i].passage_id)
+                or Hit(self.retriever.passages[i], floor, dense, 0.0) for i, dense in zip(found, close)]
 
     def _holds_both_sides(self, ref: int, question: str) -> bool:
         """The study's passages speak of both things the question compares ("high vs low intensity"
@@ -386,11 +397,15 @@ class Assistant:
                         "total": round(_ms(started), 2)},
         )
 
-    def _compose(self, read: ReadQuestion, hits, kept, focus: Sequence[int], previous_refs: Sequence[int]):
+    def _compose(self, read: ReadQuestion, hits, kept, focus: Sequence[int], previous_refs: Sequence[int],
+                 beside: Sequence[Hit] = ()):
+        """`beside`: more passages read for claims besides the best the search found."""
         limit = self.settings.answer.max_points
         # Once a follow-up's study is known, its own words say what is asked about that study.
         scoring = replace(read, context=read.clean.text) if focus and read.is_followup else read
-        pool = self._with_continuations(hits[: self.settings.retrieval.claim_passages])
+        best = hits[: self.settings.retrieval.claim_passages]
+        held = {h.passage.passage_id for h in best}
+        pool = self._with_continuations([*best, *(h for h in beside if h.passage.passage_id not in held)])
         if focus:
             pool = self._with_study_passages(pool, focus, _dense_query(read))
         known = [p.text for ref in focus for p in self._by_study.get(ref, [])]
@@ -1256,6 +1271,8 @@ class Assistant:
         if not named and self.settings.answer.scope_from_review and (
                 reason := self._outside_period(read.clean.text) or self._outside_ages(read.clean.text) or self._excluded_topic(read)):
             return reason
+        if named and not by_name and self.settings.answer.scope_from_review and (reason := self._outside_period(read.clean.text)):
+            return reason  # "a 2023 RCT of the online programme": a year no cited work is from names no study described
         # A question naming a study by its authors is about the corpus: its other words are what
         # it asks of that study ("what Cohen's d did they report?" of a study whose passages print
         # only "d = 0.6"), not a topic the corpus lacks. A study found from a description ("after
@@ -1339,7 +1356,7 @@ class Assistant:
             word = bound.group(1).lower()
             asked = range(0, year) if word in ("before", "prior to", "earlier than") else range(year + (word != "since"), 10_000)
             period = f"{word} {year}"
-        elif (single := re.search(r"\b(?:in|from|during|of)\s+((?:19|20)\d{2})\b|\b((?:19|20)\d{2})\s+(?:studies|study|trials?|papers?|research)\b",
+        elif (single := re.search(r"\b(?:in|from|during|of)\s+((?:19|20)\d{2})\b|\b((?:19|20)\d{2})\s+(?:studies|study|trials?|rcts?|papers?|articles?|surveys?|cohorts?|pilots?|experiments?|research)\b",
                                   question, re.I)) and not any(r.year == int(single.group(1) or single.group(2)) for r in self.references):
             # "the trials published in 2024": a year no work of the reference list comes from
             # (a year some cited work has may name that work, "the 2013 trial").
@@ -1861,6 +1878,8 @@ _GRAMMATICAL_PREFIXES = frozenset("non pre post anti sub semi multi inter intra 
                                   "hyper hypo micro macro mid pro trans ultra extra auto re un in im ir il co de".split())
 # A topic the eligibility criteria shut out stands in a few passages at most (the criteria, the flow of records).
 _EXCLUDED_MOST = 6
+# Passages found by a comparison's two sides alone, read for claims beside the question's own.
+_SIDE_PASSAGES = 8
 # Unknown words making up this share of a question's content words decline it, wherever they pull.
 _UNKNOWN_SHARE = 0.4
 # A word of the question rare enough in the corpus to name a part of it ("handgrip", "attendance").
