@@ -530,17 +530,20 @@ class Assistant:
             return points
         chosen = [lead, *points]
         held = set().union(*(set(tokenize(strip_markers(c.quote))) for c in chosen))
-        wanted = [t for t in dict.fromkeys(tokenize(read.clean.text))
+        wanted = [{t} for t in dict.fromkeys(tokenize(read.clean.text))
                   if t not in read.request_tokens and t not in self.words.framing and self.idf.get(t, 0.0) >= _RARE_IDF]
+        # An everyday word stands for the corpus's words for it ("complain" for "difficulty"): any of them answers that part.
+        wanted += [rare for words in read.expansions
+                   if (rare := {t for t in tokenize(words) if self.idf.get(t, 0.0) >= _RARE_IDF}) and rare not in wanted]
         cited = {r for c in chosen for r in (c.refs or (0,))}
         # From the sources already cited: a part left out is most often in the same study's abstract.
         candidates = [(c, set(tokenize(strip_markers(c.quote)))) for c in claims[:40]
                       if c not in chosen and c.score >= floor * share and set(c.refs or (0,)) <= cited]
         added: list[Claim] = []
-        for token in wanted:
-            if token in held:
+        for words in wanted:
+            if words & held:
                 continue
-            found = next(((c, tokens) for c, tokens in candidates if token in tokens and c not in added), None)
+            found = next(((c, tokens) for c, tokens in candidates if words & tokens and c not in added), None)
             if found is not None:
                 added.append(found[0])
                 held |= found[1]

@@ -803,3 +803,12 @@ def test_they_after_a_group_the_question_names_points_at_that_group_not_the_last
     assert _points_back("did the trainees say their stress went down?")  # "the trainees": those just spoken of
     assert _points_back("and what did participants report about their practice?")  # a study's participants
     assert _points_back("how many were in it?")
+
+
+def test_a_part_asked_in_everyday_words_is_covered_by_the_corpus_words_for_it(assistant) -> None:
+    # "How much variance … account for", then "and the same for perceived stress?": before, the
+    # variance in perceived stress (41.5%) was left out; "variance" stands for "predicted", "explained".
+    answer = assistant.ask("and the same for perceived stress?", history=[
+        "Eriksson et al 2018 web-based RCT: what was the effect size on burnout (SMBQ), and how much variance in burnout "
+        "did SCS change account for?"], persona="researcher")
+    assert not answer.abstained and "41.5" in answer.answer, answer.answer[:500]
