@@ -394,10 +394,15 @@ _BOTH_DIFFER = re.compile(r"(?P<left>[^?.!;]+?)\s+and\s+(?P<right>[^?.!;]+?)\s+(
 # "Walking at home or the stretchy bands - which did more for mood?": two things offered as
 # alternatives, when the question asks which of them did more, better or best.
 _EITHER = re.compile(r"(?P<left>[^,;:?.!]+?)\s+or\s+(?P<right>[^,;:?.!]+)", re.IGNORECASE)
-_WHICH_MORE = re.compile(r"\b(?:which|what)\b(?:\s+[\w'-]+){0,4}?\s+(?:more|better|best|most|less|worse|least|bigger|larger|stronger)\b",
+_WHICH_MORE = re.compile(r"\b(?:which|what)\b(?:\s+[\w'-]+){0,4}?\s+(?:more|better|best|most|less|worse|least|bigger|larger|stronger)\b|"
+                         # "Is it better to do tai chi or walking?", "does it matter whether … or …?"
+                         r"\b(?:is it|would it be|are they) (?:any )?(?:better|best|worse)\b|\bdoes it (?:matter|make (?:a|any) difference)\b",
                          re.IGNORECASE)
+# Words that lead into a side without naming it ("just do", "rather go to").
+_SIDE_LEAD = re.compile(r"^(?:(?:just|simply|only|rather|maybe|perhaps|even|instead|to|do|doing|go|going|get|getting|give|giving)\s+)+",
+                        re.IGNORECASE)
 # Where a side ends: a new clause or a question about it ("..., any difference?", "- which works better").
-_CLAUSE = re.compile(r"[?,;:!()—–]|\s-\s|\b(?:which|what|whats|how|why|when|does|do|did|is|are|was|were|can|could|would|should|will|has|have|had)\b",
+_CLAUSE = re.compile(r"[?,;:!()—–]|\s-\s|\b(?:which|what|whats|how|why|when|whether|better|worse|best|does|do|did|is|are|was|were|can|could|would|should|will|has|have|had)\b",
                      re.IGNORECASE)
 
 
@@ -421,7 +426,8 @@ def comparison_sides(question: str) -> tuple[str, str] | None:
             return None
         left, right = question[:found.start()], question[found.end():]
     left = _CLAUSE.split(left)[-1].strip()
-    right = _CLAUSE.split(right)[0].strip()
+    # "…or just do a program at home": what the right side names follows its hedges and verbs.
+    right = _CLAUSE.split(_SIDE_LEAD.sub("", right.strip()))[0].strip()
     if not left or not right:
         return None
     return left, right

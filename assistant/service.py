@@ -1301,6 +1301,7 @@ class Assistant:
         spans = follow_up_spans(read.clean.text)
         if not asked and not spans:
             return None
+        places: frozenset[str] = frozenset()
         sources = "The review and the abstracts it cites report"
         if named:
             texts = [p.text for p in self.retriever.passages if set(p.refs) & set(named) or p.study_ref in named]
@@ -1308,11 +1309,17 @@ class Assistant:
             sources = "The review itself reports"
             # "the pooled correlation across all the studies": the review's own synthesis, not a cited meta-analysis.
             texts = [p.text for p in self.retriever.passages if p.source == "review" and p.kind != "reference"]
+        elif places := countries_named(read.clean.text):
+            # "The burnout prevalence among UK psychologists": what the studies done there print.
+            known = self._study_places()[0]
+            there = {r for r, found in known.items() if set(found) & places}
+            texts = [p.text for p in self.retriever.passages if set(p.refs) & there or p.study_ref in there]
         else:
             texts = [self._corpus_text()]
         # Only a study the asker named is named back; one found by its description may be a near miss.
         shown = [r for r in named if r in by_name]
-        whom = f" for {' or '.join(self.library.label(r) for r in shown[:3])}" if shown else ""
+        whom = f" for {' or '.join(self.library.label(r) for r in shown[:3])}" if shown else \
+            f" for {' or '.join(sorted(places))}" if not named and places else ""
         for name, printed in asked:
             if not any(printed.search(text) for text in texts):
                 return f"{sources} no {name}{whom}, so I cannot give one."

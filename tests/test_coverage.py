@@ -1212,3 +1212,24 @@ def test_everyday_words_for_exertion_and_sitting_find_the_reviews_words(review2_
     assert not hard.abstained and hard.citations, hard.answer[:300]
     sitting = review2_assistant.ask("the US cross-sectional study on sitting time - what was the N and what did it find?")
     assert not sitting.abstained and "687" in sitting.answer, sitting.answer[:300]
+
+
+def test_a_prevalence_asked_of_a_country_is_looked_for_in_the_studies_done_there(review2_assistant) -> None:
+    # The review's introduction gives a prevalence for older adults in general, not for Japan:
+    # before, that figure was given as the answer.
+    japan = review2_assistant.ask("What's the prevalence of depression among older adults in Japan specifically? "
+                                  "I just need one number for a slide.")
+    assert japan.abstained and "prevalence" in japan.answer and "Japan" in japan.answer, japan.answer[:300]
+    general = review2_assistant.ask("how common is depression in older people? one number for my slide")
+    assert not general.abstained and "%" in general.answer, general.answer[:300]
+
+
+def test_is_it_better_x_or_y_is_a_comparison_and_everyday_words_for_alone_find_the_study(review2_assistant) -> None:
+    from assistant.query import comparison_sides
+
+    assert comparison_sides("is it better to do tai chi or walking?") == ("tai chi", "walking")
+    assert comparison_sides("is it better for my clients to exercise in a group or just do a program at home?") \
+        == ("for my clients to exercise in a group", "a program at home")
+    # "With friends" and "by yourself" are the corpus's "with others" and "alone" (the Danish survey's odds ratios).
+    answer = review2_assistant.ask("is it better to exercise with friends or by yourself, for mood?")
+    assert not answer.abstained and "0.58" in answer.answer, answer.answer[:400]
