@@ -399,7 +399,7 @@ _WHICH_MORE = re.compile(r"\b(?:which|what)\b(?:\s+[\w'-]+){0,4}?\s+(?:more|bett
                          r"\b(?:is it|would it be|are they) (?:any )?(?:better|best|worse)\b|\bdoes it (?:matter|make (?:a|any) difference)\b",
                          re.IGNORECASE)
 # Words that lead into a side without naming it ("just do", "rather go to").
-_SIDE_LEAD = re.compile(r"^(?:(?:just|simply|only|rather|maybe|perhaps|even|instead|to|do|doing|go|going|get|getting|give|giving)\s+)+",
+_SIDE_LEAD = re.compile(r"^(?:just|simply|only|rather|maybe|perhaps|even|instead)\s+(?:(?:to|do|doing|go|going|get|getting|give|giving)\s+)*",
                         re.IGNORECASE)
 # Where a side ends: a new clause or a question about it ("..., any difference?", "- which works better").
 _CLAUSE = re.compile(r"[?,;:!()—–]|\s-\s|\b(?:which|what|whats|how|why|when|whether|better|worse|best|does|do|did|is|are|was|were|can|could|would|should|will|has|have|had)\b",

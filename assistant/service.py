@@ -268,7 +268,8 @@ class Assistant:
         if not focus and read.route in ("fact", "numeric", "effect", "contrast") and not _ABOUT_REVIEW.search(read.clean.text):
             # Not when it asks the review ("where do the authors think the evidence is weakest?"):
             # a cited review whose passages lead the search is no study it asks about.
-            focus = tuple(r for r in _dominant_study(hits[:4]) if self._is_study(r) and self._holds_both_sides(r, read.clean.text))
+            focus = tuple(r for r in _dominant_study(hits[:4], 2 if sides else 3)
+                          if self._is_study(r) and self._holds_both_sides(r, read.clean.text))
         # "Is group exercise better than a home programme?": the passages that speak of both sides,
         # found by those words alone whatever else the question says ("for my clients who hate
         # classes"), are read for claims beside those the question found.
@@ -405,7 +406,9 @@ class Assistant:
         scoring = replace(read, context=read.clean.text) if focus and read.is_followup else read
         best = hits[: self.settings.retrieval.claim_passages]
         held = {h.passage.passage_id for h in best}
-        pool = self._with_continuations([*best, *(h for h in beside if h.passage.passage_id not in held)])
+        pool = self._with_continuations(best)
+        # Read only for a sentence setting the two sides against each other: they decide nothing else.
+        beside = [h for h in beside if h.passage.passage_id not in held]
         if focus:
             pool = self._with_study_passages(pool, focus, _dense_query(read))
         known = [p.text for ref in focus for p in self._by_study.get(ref, [])]
@@ -483,7 +486,10 @@ class Assistant:
         chosen = pick_claims(claims, limit + 4, per_study=1 if broad else (limit + 1 if focus else 3))
         chosen = self._plain_first(read, self._finding_first(read, chosen))
         floor = (chosen[0].score if chosen else 0.0) * self.settings.answer.point_ratio
-        chosen = self._both_sides(read, claims, chosen, floor)
+        if beside:
+            side_claims = rank_claims(scoring, self._with_continuations(beside), self.idf, self.library, known_texts=known)
+            against = sorted([*claims, *side_claims], key=lambda c: (-round(c.score, 9), c.passage_id, c.quote))
+        chosen = self._both_sides(read, against if beside else claims, chosen, floor)
         lead = chosen[0] if chosen else None
         wanted = limit - 2
         own_floor = floor * 0.7 if _ABOUT_REVIEW.search(read.clean.text) and not focus else floor
@@ -2024,14 +2030,17 @@ def _first_found(refs: Sequence[int], hits) -> tuple[int, ...]:
     return tuple(refs)
 
 
-def _dominant_study(hits) -> tuple[int, ...]:
-    """The one study most of the best passages are about, if there is one."""
+def _dominant_study(hits, least: int = 3) -> tuple[int, ...]:
+    """The one study most of the best passages are about, if there is one: at least `least` of
+    them. (A comparison asks for less, when the best passage itself is about that study and the
+    study speaks of both sides: "is MSC better than MBSR?" of the one trial of both.)"""
     counts: dict[int, int] = {}
     for hit in hits:
         if len(hit.passage.refs) == 1:
             counts[hit.passage.refs[0]] = counts.get(hit.passage.refs[0], 0) + 1
     best = max(counts.items(), key=lambda kv: kv[1], default=(0, 0))
-    return (best[0],) if best[1] >= 3 else ()
+    leads = bool(hits) and hits[0].passage.refs == (best[0],)
+    return (best[0],) if best[1] >= 3 or (best[1] >= least and leads) else ()
 
 
 _PROFILE = re.compile(r"\b(summar\w*|tell me about|describe|overview of|what did .{0,80} (find|show|report|say|describe|experience)|main (findings|results)|what (?:was|is) (?:the|that) .{0,60}\b(?:study|trial|paper|programme|program|intervention))\b", re.IGNORECASE)
