@@ -177,9 +177,10 @@ class HybridRetriever:
         dense_hits = self.dense(dense_query or query, dense_k)
         lexical_hits = self.lexical(query, lexical_k)
         fused: dict[int, float] = {}
-        for ranked in (dense_hits, lexical_hits):
-            for rank, (index, _) in enumerate(ranked):
-                fused[index] = fused.get(index, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+        for rank, (index, _) in enumerate(dense_hits):
+            fused[index] = fused.get(index, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+        for rank, (index, _) in enumerate(lexical_hits):
+            fused[index] = fused.get(index, 0.0) + 1.0 / (self._rrf_k + rank + 1)
         dense_of = dict(dense_hits)
         lexical_of = dict(lexical_hits)
         allowed_kinds = set(allowed) if allowed is not None else None

@@ -272,7 +272,7 @@ class Assistant:
                           if self._is_study(r) and self._holds_both_sides(r, read.clean.text))
         # "Is group exercise better than a home programme?": the passages that speak of both sides,
         # found by those words alone whatever else the question says ("for my clients who hate
-        # classes"), are read for claims beside those the question found.
+        # classes"), are read for a sentence setting the two against each other.
         beside = self._side_hits(read, sides, hits) if sides else []
         markdown, citations, evidence = self._compose(read, hits, kept, focus, previous_refs, beside)
         if len(focus) == 1 and _ASKS_STUDY_FACTS.search(read.clean.text):
@@ -296,8 +296,9 @@ class Assistant:
         return self._answer(id, read, markdown, citations, kept, False, evidence, started, retrieve_ms, compose_started)
 
     def _side_hits(self, read: ReadQuestion, sides: tuple[str, str], hits: Sequence[Hit]) -> list[Hit]:
-        """The passages the two sides' words alone find first, as hits scored like the question's
-        own weakest read for claims: a comparison's answer may stand where its other words do not lead."""
+        """The passages the two sides' words alone find first, as hits (one the search did not
+        find scores as its weakest read for claims): a comparison's answer may stand where the
+        question's other words do not lead."""
         found = [i for i, _ in self.retriever.lexical(" ".join(sides), _SIDE_PASSAGES)]
         known = {h.passage.passage_id: h for h in hits}
         floor = hits[min(len(hits), self.settings.retrieval.claim_passages) - 1].score if hits else 0.0
@@ -400,7 +401,8 @@ class Assistant:
 
     def _compose(self, read: ReadQuestion, hits, kept, focus: Sequence[int], previous_refs: Sequence[int],
                  beside: Sequence[Hit] = ()):
-        """`beside`: more passages read for claims besides the best the search found."""
+        """`beside`: more passages (a comparison's, found by its sides' words) read only for a
+        sentence setting the two sides against each other."""
         limit = self.settings.answer.max_points
         # Once a follow-up's study is known, its own words say what is asked about that study.
         scoring = replace(read, context=read.clean.text) if focus and read.is_followup else read
