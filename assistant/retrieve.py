@@ -53,14 +53,16 @@ def stem_of(word: str) -> str:
     return _fold(word)
 
 
-# British and American spellings of a word meet ("programme" and "program", "practise" and
-# "practice", "randomised" and "randomized", "behavioural" and "behavioral", "centre" and "center",
-# "counselling" and "counseling", "paediatric" and "pediatric"): questions and passages are folded
-# alike, so a word of either spelling finds the other. Words the rules merge by accident
-# ("device" and "devise") are rare enough in reviews to cost nothing.
+# British and American spellings of a word meet ("practise" and "practice", "randomised" and
+# "randomized", "behavioural" and "behavioral", "centre" and "center", "counselling" and
+# "counseling", "paediatric" and "pediatric"): questions and passages are folded alike, so a word of
+# either spelling finds the other. Words the rules merge by accident ("device" and "devise") are
+# rare enough in reviews to cost nothing. ("Programme" stays apart from "program": merged, the
+# everyday lexicon's "program" for any intervention drew every programme into lists of studies.)
 _SPELLINGS = (
-    (re.compile(r"(?<=\w{3})mme(s?)$"), r"m\1"),
-    (re.compile(r"(?<=\w{4})c(e|es|ed|ing)$"), r"s\1"),
+    # Only "-ice" ("practice" as "practise"): "-ance" and "-ence" must keep the stem their
+    # adjectives share ("acceptance" with "acceptable").
+    (re.compile(r"(?<=\w{3})ic(e|es|ed|ing)$"), r"is\1"),
     (re.compile(r"(?<=dg)ement(s?)$"), r"ment\1"),
     (re.compile(r"(?<=\w{2})([iy])s(e|es|ed|ing|ation|ations|er|ers)$"), r"\1z\2"),
     (re.compile(r"(?<=\w{3})our(s|ed|ing|al|ally|able|ably|ful|ite|ites|ist|ists)?$"), r"or\1"),

@@ -1193,7 +1193,7 @@ def test_a_word_of_other_studies_facets_speaks_against_a_study_that_lacks_it(rev
 
 def test_a_comparison_in_many_words_finds_the_trial_that_compared_its_two_sides(review2_assistant) -> None:
     # Before, the answer opened with what future research should compare ("direct comparisons of
-    # group and home formats … would answer"). "Program" finds the corpus's "programme" too.
+    # group and home formats … would answer").
     answer = review2_assistant.ask("is group exercise better than just giving someone a home program to do on their own? "
                                    "asking for my older clients who hate classes", persona="therapist")
     opening = answer.answer.split("\n\n")[0]

@@ -33,7 +33,7 @@ def test_only_listed_framing_words_and_their_inflections_frame_a_question() -> N
 def test_british_and_american_spellings_of_a_word_are_one_token() -> None:
     from assistant.retrieve import tokenize
 
-    for british, american in (("programme", "program"), ("practising", "practicing"), ("randomised", "randomized"),
+    for british, american in (("practising", "practicing"), ("randomised", "randomized"),
                               ("behavioural", "behavioral"), ("centres", "centers"), ("counsellor", "counselor"),
                               ("paediatric", "pediatric"), ("judgement", "judgment"), ("analyse", "analyze")):
         assert tokenize(british) == tokenize(american), (british, american)
