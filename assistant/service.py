@@ -1807,7 +1807,7 @@ _TITLE_RUN = re.compile(r"\b[A-Z][\w'’]*(?:[\s-]+(?:(?:of|and|for|the|in|on|&)
 _PEOPLE_NOUN = re.compile(r"[a-z]{3,}(?:ians|ists|ers|ors|ees|ants|ents)")
 # A group of people a question names: a plural of someone by what they do, or people in general.
 # ("Participants" and "respondents" are those of a study: of the one spoken of.)
-_GROUP_NAMED = re.compile(r"\b(?!participants\b|respondents\b)(?:[a-z]{3,}(?:ians|ists|ers|ors|ees|ants|ents)|people|adults|men|women|folks?|children|kids)\b", re.IGNORECASE)
+_GROUP_NAMED = re.compile(rf"\b(?!participants\b|respondents\b)(?:{_PEOPLE_NOUN.pattern}|people|adults|men|women|folks?|children|kids)\b", re.IGNORECASE)
 
 
 def _studied_people(word: str, text: str) -> bool:
